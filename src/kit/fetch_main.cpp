@@ -1,0 +1,140 @@
+// The shared command line of the fetch programs; see fetch_main.hpp.
+#include "kit/fetch_main.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+namespace kit {
+
+namespace {
+
+// The longest --timeout accepted: an hour is already far past any lesson.
+constexpr double kMaxTimeoutSeconds = 3600;
+
+void print_usage(std::ostream& out, const FetchProgram& program) {
+    out << "usage: fetch" << (program.features.backend ? " [--backend NAME]" : "")
+        << " [--timeout SECONDS] [--trace FILE]" << (program.features.stall ? " [--stall SECONDS]" : "")
+        << " URL...\n"
+        << "  " << program.description << "\n"
+        << "  URL is http://host[:port]/path. Prints one line per target as it finishes:\n"
+        << "    ok URL STATUS BYTES MS | fail URL REASON MS, then: total MS ok=N fail=M\n"
+        << "  exit status: 0 all ok, 1 some failed, 2 usage error\n";
+}
+
+std::optional<std::chrono::milliseconds> parse_seconds(const std::string& text) {
+    try {
+        std::size_t used = 0;
+        double seconds = std::stod(text, &used);
+        if (used != text.size() || !(seconds > 0) || seconds > kMaxTimeoutSeconds) {
+            return std::nullopt;
+        }
+        return std::chrono::milliseconds(static_cast<long long>(seconds * 1000 + 0.5));
+    } catch (const std::exception&) {  // stod: not a number, or out of range
+        return std::nullopt;
+    }
+}
+
+// A usage error: one line on stderr, exit status 2.
+int usage_error(const std::string& message) {
+    std::cerr << "fetch: " << message << " (see fetch --help)\n";
+    return 2;
+}
+
+}  // namespace
+
+int fetch_main(int argc, char** argv, const FetchProgram& program) {
+    // A peer that closes while we send would raise SIGPIPE, whose default
+    // action kills the process; as EPIPE it is just a `reset` outcome.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    FetchOptions options;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string arg = args[i];
+        std::string value;
+        bool has_value = false;
+        if (arg.starts_with("--") && arg.find('=') != std::string::npos) {
+            value = arg.substr(arg.find('=') + 1);
+            arg = arg.substr(0, arg.find('='));
+            has_value = true;
+        }
+        auto take_value = [&]() -> std::optional<std::string> {
+            if (has_value) {
+                return value;
+            }
+            if (i + 1 < args.size()) {
+                return args[++i];
+            }
+            return std::nullopt;
+        };
+
+        if (arg == "-h" || arg == "--help") {
+            print_usage(std::cout, program);
+            return 0;
+        }
+        if (arg == "--timeout" || (arg == "--stall" && program.features.stall)) {
+            std::optional<std::string> text = take_value();
+            std::optional<std::chrono::milliseconds> duration =
+                text ? parse_seconds(*text) : std::nullopt;
+            if (!duration) {
+                return usage_error(arg + " needs a number of seconds, more than 0 and at most 3600");
+            }
+            (arg == "--timeout" ? options.timeout : options.stall) = *duration;
+        } else if (arg == "--trace") {
+            std::optional<std::string> path = take_value();
+            if (!path || path->empty()) {
+                return usage_error("--trace needs a file name");
+            }
+            options.trace_path = *path;
+        } else if (arg == "--backend" && program.features.backend) {
+            std::optional<std::string> name = take_value();
+            if (!name || name->empty()) {
+                return usage_error("--backend needs a name");
+            }
+            options.backend = *name;
+        } else if (arg.starts_with("-")) {
+            return usage_error("unknown option '" + arg + "'");
+        } else {
+            std::string why;
+            std::optional<Url> url = parse_url(arg, why);
+            if (!url) {
+                return usage_error("bad URL '" + arg + "': " + why);
+            }
+            options.targets.push_back(std::move(*url));
+        }
+    }
+    if (options.targets.empty()) {
+        return usage_error("no URL given");
+    }
+
+    // Open the trace file before fetching anything: a typo in its path is
+    // a usage error, and should not cost the whole run first.
+    std::ofstream trace;
+    if (!options.trace_path.empty()) {
+        trace.open(options.trace_path);
+        if (!trace) {
+            return usage_error("cannot write the trace file '" + options.trace_path + "'");
+        }
+    }
+
+    FetchLog log(options.targets, std::cout, trace.is_open());
+    program.run(options, log);
+    if (!log.all_finished()) {
+        std::cerr << "fetch: internal error: the program returned with targets unfinished\n";
+        return 1;
+    }
+    int status = log.summarize();
+    if (trace.is_open()) {
+        log.write_trace(trace);
+        if (!trace.flush()) {
+            std::cerr << "fetch: could not write the trace file '" << options.trace_path << "'\n";
+            return 1;
+        }
+    }
+    return status;
+}
+
+}  // namespace kit

@@ -1,0 +1,52 @@
+// fetch_main(): the command line every stage's fetch program shares.
+//
+// Each stage writes only how its targets are fetched (a FetchProgram's
+// run function); parsing the command line, the report, the trace file and
+// the exit status are the same for all, so they live here once. Lesson 00
+// states this "fetch contract"; the tests of every stage rely on it:
+//
+//     fetch [--backend NAME] [--timeout SECONDS] [--trace FILE] URL...
+//
+// Exit status: 0 when every target is ok, 1 when any failed, 2 for a usage
+// error (one line on stderr).
+#pragma once
+
+#include "kit/fetch_log.hpp"
+#include "kit/url.hpp"
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kit {
+
+/// What the command line asked for.
+struct FetchOptions {
+    std::vector<Url> targets;                  ///< The URLs, in command-line order.
+    std::chrono::milliseconds timeout{10000};  ///< --timeout (the stage says what it bounds).
+    std::string trace_path;                    ///< --trace FILE, empty when not tracing.
+    std::string backend;                       ///< --backend NAME (stage 2 on), empty: default.
+    std::chrono::milliseconds stall{0};        ///< --stall (stage 1 demo): a handler sleeps this long.
+};
+
+/// The options a program accepts beyond --timeout and --trace.
+struct FetchFeatures {
+    bool backend = false;  ///< Accepts --backend NAME.
+    bool stall = false;    ///< Accepts --stall SECONDS.
+};
+
+/// A stage's fetch program, as fetch_main() runs it.
+struct FetchProgram {
+    std::string_view description;  ///< One line for --help, e.g. "blocking fetch (stage 0)".
+    FetchFeatures features;        ///< Which optional options it accepts.
+    /// Fetches options.targets, calling log.finish() once for each target.
+    std::function<void(const FetchOptions& options, FetchLog& log)> run;
+};
+
+/// Parses the command line, runs @p program, prints the report, writes the
+/// trace. @return the process exit status (0, 1 or 2, see above).
+int fetch_main(int argc, char** argv, const FetchProgram& program);
+
+}  // namespace kit

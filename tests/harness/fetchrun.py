@@ -1,0 +1,163 @@
+"""Runs a fetch program and reads its report and trace, as every stage's tests do.
+
+The fetch contract (lessons/00-blocking.md) fixes what a fetch program
+prints: one line per target in the order they finish,
+
+    ok URL STATUS BYTES MS      or      fail URL REASON MS
+
+then `total MS ok=N fail=M`. run_fetch() starts the program named by the
+KIT_FETCH environment variable (CTest sets it to the solution's or the
+learner's build), checks that the output follows the contract, and returns
+a Run with the lines and the trace (Chrome Trace Event Format) parsed.
+A broken contract fails the test with a message saying what was expected.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+REASONS = {"refused", "timeout", "reset", "bad-response", "too-large", "resolve", "io",
+           "fd-limit", "connect-timeout", "idle-timeout"}
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "WARNING: ThreadSanitizer")
+
+OK_LINE = re.compile(r"ok (\S+) (\d{3}) (\d+) (\d+)")
+FAIL_LINE = re.compile(r"fail (\S+) (\S+) (\d+)")
+TOTAL_LINE = re.compile(r"total (\d+) ok=(\d+) fail=(\d+)")
+
+
+@dataclass
+class Line:
+    """One target's report line."""
+    kind: str                 # "ok" or "fail"
+    url: str
+    ms: int                   # when it finished, ms since the program started
+    status: int | None = None  # ok lines only
+    bytes: int | None = None   # ok lines only
+    reason: str | None = None  # fail lines only
+
+
+@dataclass
+class Run:
+    """One finished run of a fetch program."""
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    wall_seconds: float
+    lines: list[Line] = field(default_factory=list)
+    total_ms: int | None = None
+    trace: dict | None = None
+
+    def line(self, url: str) -> Line:
+        """The report line of `url`."""
+        for line in self.lines:
+            if line.url == url:
+                return line
+        raise AssertionError(f"expected a report line for {url}, got:\n{self.stdout}")
+
+    def finish_order(self) -> list[str]:
+        """The URLs in the order their lines were printed (the order they finished)."""
+        return [line.url for line in self.lines]
+
+    def trace_events(self, category: str) -> list[dict]:
+        """Trace events of one category ("target", "milestone" or "loop")."""
+        assert self.trace is not None, "expected a trace (run with trace=True)"
+        return [e for e in self.trace["traceEvents"] if e.get("cat") == category]
+
+    def span(self, url: str) -> tuple[float, float]:
+        """(start_ms, end_ms) of a target's span in the trace."""
+        for event in self.trace_events("target"):
+            if event["name"] == url:
+                return event["ts"] / 1000, (event["ts"] + event["dur"]) / 1000
+        raise AssertionError(f"expected a trace span for {url}")
+
+    def milestones(self, url: str) -> dict[str, float]:
+        """Milestone name -> ms of one target, from the trace."""
+        lane = self._lane(url)
+        return {e["name"]: e["ts"] / 1000
+                for e in self.trace_events("milestone") if e["tid"] == lane}
+
+    def waits(self) -> list[dict]:
+        """The loop's wait events, in time order."""
+        return sorted(self.trace_events("loop"), key=lambda e: e["ts"])
+
+    def _lane(self, url: str) -> int:
+        for event in self.trace["traceEvents"]:
+            if event.get("ph") == "M" and event["args"].get("name") == url:
+                return event["tid"]
+        raise AssertionError(f"expected a trace lane named {url}")
+
+
+def fetch_program() -> str:
+    """The fetch program under test, from KIT_FETCH."""
+    path = os.environ.get("KIT_FETCH")
+    assert path, "KIT_FETCH is not set: run these tests through ctest or ./kit check"
+    assert os.access(path, os.X_OK), f"KIT_FETCH={path} is not an executable: build it first"
+    return path
+
+
+def run_fetch(urls: list[str], *, timeout: float | None = None, args: list[str] = (),
+              trace: bool = True, time_limit: float = 60, check_contract: bool = True,
+              **popen) -> Run:
+    """Runs the fetch program on `urls` and returns what it did.
+
+    `timeout` becomes --timeout; `args` are passed before the URLs; with
+    `trace` the trace is written to a temporary file and parsed.
+    `time_limit` bounds the whole run: a hung program fails the test.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        trace_path = os.path.join(tmp, "trace.json")
+        cmd = [fetch_program()]
+        if timeout is not None:
+            cmd += ["--timeout", str(timeout)]
+        if trace:
+            cmd += ["--trace", trace_path]
+        cmd += list(args) + list(urls)
+        started = time.monotonic()
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=time_limit,
+                                  **popen)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"expected the program to end within {time_limit} s: {cmd}")
+        run = Run(cmd, done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+        for mark in SANITIZER_MARKS:
+            assert mark not in run.stderr, f"sanitizer report:\n{run.stderr}"
+        if check_contract:
+            _parse_report(run, urls)
+            if trace:
+                with open(trace_path, encoding="utf-8") as f:
+                    run.trace = json.load(f)
+        return run
+
+
+def _parse_report(run: Run, urls: list[str]) -> None:
+    """Fills run.lines and run.total_ms, failing on anything off-contract."""
+    text = run.stdout.splitlines()
+    assert text, f"expected report lines on stdout, got none (exit {run.returncode}, " \
+                 f"stderr: {run.stderr.strip()!r})"
+    for raw in text[:-1]:
+        if m := OK_LINE.fullmatch(raw):
+            run.lines.append(Line("ok", m[1], int(m[4]), status=int(m[2]), bytes=int(m[3])))
+        elif m := FAIL_LINE.fullmatch(raw):
+            assert m[2] in REASONS, f"expected a REASON from {sorted(REASONS)}, got {raw!r}"
+            run.lines.append(Line("fail", m[1], int(m[3]), reason=m[2]))
+        else:
+            raise AssertionError(f"expected `ok URL STATUS BYTES MS` or `fail URL REASON MS`, "
+                                 f"got {raw!r}")
+    total = TOTAL_LINE.fullmatch(text[-1])
+    assert total, f"expected `total MS ok=N fail=M` as the last line, got {text[-1]!r}"
+    run.total_ms = int(total[1])
+    assert sorted(run.finish_order()) == sorted(urls), \
+        f"expected one line per target {urls}, got lines for {run.finish_order()}"
+    oks = sum(line.kind == "ok" for line in run.lines)
+    assert (int(total[2]), int(total[3])) == (oks, len(urls) - oks), \
+        f"expected ok={oks} fail={len(urls) - oks} in {text[-1]!r}"
+    expected_exit = 0 if oks == len(urls) else 1
+    assert run.returncode == expected_exit, \
+        f"expected exit status {expected_exit}, got {run.returncode}; stderr: {run.stderr!r}"
