@@ -27,7 +27,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-MIN_WIDTH = 60
+MIN_WIDTH = 60  # columns of a whole chart line
+MIN_CELLS = 20  # columns of the bars
+MIN_LABEL = 8  # longer labels are shortened to fit the width
 
 
 @dataclass
@@ -134,6 +136,10 @@ def outcome(row: Row) -> str:
     return f"{' '.join(words[:2])} {format_seconds(row.end_ms)}"
 
 
+def shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 3, 0)] + "..."
+
+
 def paint(text: str, kind: str, color: bool) -> str:
     return f"{COLORS[kind]}{text}{COLORS['reset']}" if color and text.strip() else text
 
@@ -195,15 +201,17 @@ def render_chart(rows: list[Row], scale_ms: float, width: int | None = None,
                  style: Style = UNICODE, color: bool = False) -> list[str]:
     """The rows as chart lines (bars, then the time axis), at most width columns."""
     width = max(MIN_WIDTH, width or terminal_width())
-    label_width = max((len(row.label) for row in rows), default=0)
     outcome_width = max((len(outcome(row)) for row in rows), default=0)
-    cells = max(20, width - label_width - outcome_width - 4)  # 4 = " │" + "│ "
+    room_for_labels = max(MIN_LABEL, width - outcome_width - 4 - MIN_CELLS)  # 4 = " │" + "│ "
+    label_width = min(max((len(row.label) for row in rows), default=0), room_for_labels)
+    cells = max(MIN_CELLS, width - label_width - outcome_width - 4)
     scale_ms = round_up_scale(max(scale_ms, end_of(rows), 1.0), cells)
     lines = []
     for row in rows:
         bar = draw_bar(row, scale_ms, cells, style, color)
         result = paint(outcome(row), "ok" if row.ok else "fail", color)
-        lines.append(f"{row.label:>{label_width}} {style.edge}{bar}{style.edge} {result}")
+        label = shorten(row.label, label_width)
+        lines.append(f"{label:>{label_width}} {style.edge}{bar}{style.edge} {result}")
     lines.extend(draw_axis(label_width + 1, scale_ms, cells, style))
     return lines
 

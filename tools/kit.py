@@ -556,7 +556,7 @@ def report_success(stage: Stage) -> None:
     print(f"  Compare your code with the reference: ./kit solution {stage.number}")
     following = stage_after(stage)
     if following is None:
-        print("  That was the last stage: you have built the whole event machine.")
+        print("  That was the last stage of the kit. Congratulations!")
     else:
         print(f"  Next: read {relative(following.lesson)}, then ./kit check {following.number}")
 
@@ -966,7 +966,9 @@ def probe_cmake() -> tuple[bool, str]:
 
 def probe_version(*command: str) -> tuple[bool, str]:
     line = first_line_of(list(command))
-    return (line is not None, line or "not found")
+    if line is None:
+        return False, "not found"
+    return True, " ".join(line.split()[:4])  # "curl 7.88.1 (x86_64-pc-linux-gnu) ...": enough
 
 
 CXX20_PROBE = "#include <span>\n#if __cplusplus < 202002L\n#error C++20\n#endif\nint main() {}\n"

@@ -41,8 +41,6 @@ int send_all(int fd, const std::string& data) {
     //   - send() returns how many bytes it wrote; it may be fewer than asked.
     //   - -1 with errno == EINTR: a signal interrupted it; just try again.
     //   - -1 with any other errno: return that errno.
-    (void)fd;
-    (void)data;
     return ENOSYS;
 }
 
@@ -71,9 +69,6 @@ kit::Outcome fetch_one(const kit::Url& url, std::size_t target, milliseconds tim
     //      feed every chunk to a kit::ResponseParser (a failure it returns
     //      ends the target), log Milestone::first_byte for the first chunk,
     //      retry on EINTR, and at EOF return the parser's at_eof().
-    (void)url;
-    (void)target;
-    (void)log;
     return kit::Outcome::failure(kit::Reason::io);
 }
 

@@ -36,10 +36,14 @@ std::string json_escape(std::string_view text) {
 
 std::string_view to_string(Milestone milestone) {
     switch (milestone) {
-        case Milestone::connect_start: return "connect-start";
-        case Milestone::connected: return "connected";
-        case Milestone::request_sent: return "request-sent";
-        case Milestone::first_byte: return "first-byte";
+        case Milestone::connect_start:
+            return "connect-start";
+        case Milestone::connected:
+            return "connected";
+        case Milestone::request_sent:
+            return "request-sent";
+        case Milestone::first_byte:
+            return "first-byte";
     }
     return "?";  // unreachable: every enumerator is handled above
 }
@@ -95,7 +99,9 @@ void FetchLog::wait(Clock::time_point begin, Clock::time_point end, int ready) {
     record({"wait", "loop", 'X', 0, begin, end - begin, "\"ready\":" + std::to_string(ready)});
 }
 
-bool FetchLog::all_finished() const { return ok_ + failed_ == static_cast<int>(targets_.size()); }
+bool FetchLog::all_finished() const {
+    return ok_ + failed_ == static_cast<int>(targets_.size());
+}
 
 int FetchLog::summarize() {
     report_ << "total " << ms_since_start(Clock::now()) << " ok=" << ok_ << " fail=" << failed_

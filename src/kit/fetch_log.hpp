@@ -73,7 +73,7 @@ private:
     struct TraceEvent {
         std::string name;
         std::string_view category;
-        char phase;  // 'X' complete (has a duration), 'i' instant
+        char phase;        // 'X' complete (has a duration), 'i' instant
         std::size_t lane;  // Chrome's "tid": 0 is the loop, i + 1 is target i
         Clock::time_point at;
         Clock::duration duration{};

@@ -1,7 +1,7 @@
 // The shared command line of the fetch programs; see fetch_main.hpp.
 #include "kit/fetch_main.hpp"
 
-#include <csignal>
+#include <signal.h>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -16,8 +16,8 @@ constexpr double kMaxTimeoutSeconds = 3600;
 
 void print_usage(std::ostream& out, const FetchProgram& program) {
     out << "usage: fetch" << (program.features.backend ? " [--backend NAME]" : "")
-        << " [--timeout SECONDS] [--trace FILE]" << (program.features.stall ? " [--stall SECONDS]" : "")
-        << " URL...\n"
+        << " [--timeout SECONDS] [--trace FILE]"
+        << (program.features.stall ? " [--stall SECONDS]" : "") << " URL...\n"
         << "  " << program.description << "\n"
         << "  URL is http://host[:port]/path. Prints one line per target as it finishes:\n"
         << "    ok URL STATUS BYTES MS | fail URL REASON MS, then: total MS ok=N fail=M\n"
@@ -37,6 +37,9 @@ std::optional<std::chrono::milliseconds> parse_seconds(const std::string& text) 
     }
 }
 
+// Does nothing: its only effect is that a blocked call returns EINTR.
+void on_interrupt(int /*signal*/) {}
+
 // A usage error: one line on stderr, exit status 2.
 int usage_error(const std::string& message) {
     std::cerr << "fetch: " << message << " (see fetch --help)\n";
@@ -48,7 +51,14 @@ int usage_error(const std::string& message) {
 int fetch_main(int argc, char** argv, const FetchProgram& program) {
     // A peer that closes while we send would raise SIGPIPE, whose default
     // action kills the process; as EPIPE it is just a `reset` outcome.
-    std::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGPIPE, SIG_IGN);
+    // `kill -USR1` interrupts whatever call is blocked (no SA_RESTART), so
+    // a test or a curious learner can check that the program retries on
+    // EINTR, as every real program with signal handlers must.
+    struct sigaction interrupt {};
+    interrupt.sa_handler = on_interrupt;
+    sigemptyset(&interrupt.sa_mask);
+    sigaction(SIGUSR1, &interrupt, nullptr);
 
     FetchOptions options;
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -80,7 +90,8 @@ int fetch_main(int argc, char** argv, const FetchProgram& program) {
             std::optional<std::chrono::milliseconds> duration =
                 text ? parse_seconds(*text) : std::nullopt;
             if (!duration) {
-                return usage_error(arg + " needs a number of seconds, more than 0 and at most 3600");
+                return usage_error(arg +
+                                   " needs a number of seconds, more than 0 and at most 3600");
             }
             (arg == "--timeout" ? options.timeout : options.stall) = *duration;
         } else if (arg == "--trace") {

@@ -9,6 +9,10 @@
 //
 // Exit status: 0 when every target is ok, 1 when any failed, 2 for a usage
 // error (one line on stderr).
+//
+// Signals: SIGPIPE is ignored (a closed peer is an EPIPE outcome, not a
+// crash); SIGUSR1 has a do-nothing handler without SA_RESTART, so sending
+// it makes a blocked call fail with EINTR, which stage code must retry.
 #pragma once
 
 #include "kit/fetch_log.hpp"
@@ -28,7 +32,7 @@ struct FetchOptions {
     std::chrono::milliseconds timeout{10000};  ///< --timeout (the stage says what it bounds).
     std::string trace_path;                    ///< --trace FILE, empty when not tracing.
     std::string backend;                       ///< --backend NAME (stage 2 on), empty: default.
-    std::chrono::milliseconds stall{0};        ///< --stall (stage 1 demo): a handler sleeps this long.
+    std::chrono::milliseconds stall{0};  ///< --stall (stage 1 demo): a handler sleeps this long.
 };
 
 /// The options a program accepts beyond --timeout and --trace.

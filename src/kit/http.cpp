@@ -39,8 +39,7 @@ std::optional<int> parse_status_line(std::string_view line) {
 }  // namespace
 
 std::string http_get_request(const Url& url) {
-    return "GET " + url.path + " HTTP/1.0\r\nHost: " + url.host +
-           "\r\nConnection: close\r\n\r\n";
+    return "GET " + url.path + " HTTP/1.0\r\nHost: " + url.host + "\r\nConnection: close\r\n\r\n";
 }
 
 std::optional<Reason> ResponseParser::feed(std::string_view bytes) {

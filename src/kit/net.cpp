@@ -53,15 +53,19 @@ bool set_nonblocking(int fd, bool nonblocking) {
 
 Reason reason_from_errno(int err) {
     switch (err) {
-        case ECONNREFUSED: return Reason::refused;
+        case ECONNREFUSED:
+            return Reason::refused;
         case ECONNRESET:
-        case EPIPE: return Reason::reset;
+        case EPIPE:
+            return Reason::reset;
         case ETIMEDOUT:
         case EAGAIN:  // a blocking call that hit SO_RCVTIMEO/SO_SNDTIMEO
             return Reason::timeout;
         case EMFILE:
-        case ENFILE: return Reason::fd_limit;
-        default: return Reason::io;
+        case ENFILE:
+            return Reason::fd_limit;
+        default:
+            return Reason::io;
     }
 }
 

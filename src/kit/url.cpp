@@ -8,13 +8,15 @@ namespace kit {
 namespace {
 
 bool is_host_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-';
 }
 
 // Printable ASCII without space: a space or a control character would let a
 // URL inject extra lines into the request we send.
-bool is_path_char(char c) { return c > ' ' && c < 127; }
+bool is_path_char(char c) {
+    return c > ' ' && c < 127;
+}
 
 }  // namespace
 

@@ -14,10 +14,10 @@ namespace kit {
 
 /// A parsed `http://host[:port]/path` URL.
 struct Url {
-    std::string text;        ///< The URL exactly as given; reports print this.
-    std::string host;        ///< Host name or dotted IPv4 address.
-    std::uint16_t port = 80; ///< TCP port, 80 when the URL names none.
-    std::string path = "/";  ///< Request path, always starting with '/'.
+    std::string text;         ///< The URL exactly as given; reports print this.
+    std::string host;         ///< Host name or dotted IPv4 address.
+    std::uint16_t port = 80;  ///< TCP port, 80 when the URL names none.
+    std::string path = "/";   ///< Request path, always starting with '/'.
 };
 
 /// Parses @p text as `http://host[:port]/path` (the path may be omitted).

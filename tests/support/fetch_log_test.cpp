@@ -72,7 +72,7 @@ TEST(FetchLog, TraceHasLanesSpansMilestonesAndWaits) {
           R"("cat":"loop","name":"wait","pid":1,"tid":0)", R"("dur":3000,"args":{"ready":2})",
           R"("args":{"result":"ok 200 5"})", R"("args":{"result":"fail timeout"})"}) {
         EXPECT_NE(json.find(expected), std::string::npos) << "missing " << expected << " in\n"
-                                                           << json;
+                                                          << json;
     }
 }
 

@@ -1,0 +1,409 @@
+"""Stage 1 behaviour: the raw select() event machine, on real sockets (lessons/01-select.md).
+
+What these tests show: one process, one thread and one select() loop fetch
+every target at the same time. Targets finish in the order their servers
+answer, not the order they were asked for; the run takes about as long as
+the slowest server, not the sum; a silent server fails alone at the global
+deadline; a slow trickle and broken servers do not hold anyone up. They also
+check the traps of select() itself: an fd at or above FD_SETSIZE is refused
+cleanly, EINTR is retried, SIGPIPE cannot kill the process. And the one
+price of cooperative multitasking: a handler that hangs (--stall) freezes
+every other target meanwhile.
+
+Times are checked as orderings and wide ratios only: machines are noisy.
+Several tests look at the running process through /proc and skip on other
+systems.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from fetchrun import SANITIZER_MARKS, Run, _parse_report, fetch_program, run_fetch
+
+LINUX = sys.platform.startswith("linux")
+FD_SETSIZE = 1024
+SIGNAL_BIT = {name: 1 << (int(getattr(signal, name)) - 1) for name in ("SIGPIPE", "SIGUSR1")}
+
+
+# --- Watching a running program --------------------------------------------
+
+
+class Running:
+    """A fetch program started in the background (subprocess.Popen), so a test can
+    look at it or signal it while it runs; finish() waits and checks the contract
+    exactly as run_fetch() does."""
+
+    def __init__(self, urls: list[str], *, timeout: float | None = None, args: list[str] = (),
+                 prefix: list[str] = ()) -> None:
+        self.urls = list(urls)
+        self._tmp = tempfile.TemporaryDirectory()
+        self._trace_path = os.path.join(self._tmp.name, "trace.json")
+        self.cmd = list(prefix) + [fetch_program()]
+        if timeout is not None:
+            self.cmd += ["--timeout", str(timeout)]
+        self.cmd += ["--trace", self._trace_path] + list(args) + self.urls
+        self._started = time.monotonic()
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    def status(self) -> dict[str, str] | None:
+        """The fields of /proc/PID/status ("Threads" -> "1"), or None once it has ended."""
+        try:
+            with open(f"/proc/{self.pid}/status", encoding="utf-8") as f:
+                text = f.read()
+        except (FileNotFoundError, ProcessLookupError):
+            return None
+        if not self.running():  # a zombie's status is no longer the program's
+            return None
+        return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+
+    def wait_for_signal_mask(self, field: str, bit: int, limit_s: float = 5) -> bool:
+        """Waits until /proc/PID/status `field` (SigIgn, SigCgt) has `bit`: main() has
+        installed its signal handlers. False if the program ended first."""
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            fields = self.status()
+            if fields is None:
+                return False
+            if int(fields[field].strip(), 16) & bit:
+                return True
+            time.sleep(0.005)
+        return False
+
+    def finish(self, time_limit: float = 60) -> Run:
+        """Waits for the program to end; returns its Run, contract checked, trace parsed."""
+        try:
+            stdout, stderr = self.proc.communicate(timeout=time_limit)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate()
+            raise AssertionError(f"expected the program to end within {time_limit} s: {self.cmd}")
+        run = Run(self.cmd, self.proc.returncode, stdout, stderr,
+                  time.monotonic() - self._started)
+        for mark in SANITIZER_MARKS:
+            assert mark not in run.stderr, f"sanitizer report:\n{run.stderr}"
+        assert run.returncode >= 0, \
+            f"expected the program to exit, got killed by signal {-run.returncode}; " \
+            f"stderr: {run.stderr!r}"
+        _parse_report(run, self.urls)
+        with open(self._trace_path, encoding="utf-8") as f:
+            run.trace = json.load(f)
+        return run
+
+    def close(self) -> None:
+        if self.running():
+            self.proc.kill()
+        self.proc.communicate()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> "Running":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+linux_only = pytest.mark.skipif(not LINUX, reason="reads /proc/PID/status (Linux only)")
+
+
+def wait_until(condition, limit_s: float = 5) -> bool:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+# --- Many targets at once ------------------------------------------------------
+
+
+def test_one_target_reports_status_and_body_bytes(servers):
+    url = servers.delayed(0, body_bytes=1234)
+    run = run_fetch([url])
+    line = run.line(url)
+    assert (line.kind, line.status, line.bytes) == ("ok", 200, 1234), \
+        f"expected ok 200 with 1234 body bytes, got {line}"
+    steps = run.milestones(url)
+    order = ["connect-start", "connected", "request-sent", "first-byte", "done"]
+    assert all(name in steps for name in order), f"expected milestones {order}, got {steps}"
+    times = [steps[name] for name in order]
+    assert times == sorted(times), f"expected milestones in the order {order}, got {steps}"
+
+
+def test_targets_finish_in_order_of_readiness_and_take_the_longest_delay(servers):
+    delays_ms = [900, 600, 300]
+    urls = [servers.delayed(d) for d in delays_ms]
+    run = run_fetch(urls)
+    assert run.finish_order() == urls[::-1], \
+        f"expected the fastest server first (reverse request order {urls[::-1]}), " \
+        f"got {run.finish_order()}"
+    assert run.total_ms >= max(delays_ms), \
+        f"expected a total of at least the longest delay ({max(delays_ms)} ms), got {run.total_ms}"
+    assert run.total_ms < 0.7 * sum(delays_ms), \
+        f"expected a total well below the sum of delays (< {0.7 * sum(delays_ms):.0f} ms), " \
+        f"got {run.total_ms}"
+
+
+def test_a_silent_server_fails_alone_at_the_deadline(servers):
+    timeout_s = 2.0
+    silent = servers.silent()
+    quick = [servers.delayed(0), servers.delayed(100)]
+    run = run_fetch([silent] + quick, timeout=timeout_s)
+    for url in quick:
+        line = run.line(url)
+        assert line.kind == "ok", f"expected ok for {url}, got {line}"
+        assert line.ms < 0.5 * timeout_s * 1000, \
+            f"expected {url} not to wait for the silent server (< {0.5 * timeout_s * 1000:.0f} ms), " \
+            f"got {line.ms} ms"
+    line = run.line(silent)
+    assert line.reason == "timeout", f"expected fail timeout for the silent server, got {line}"
+    assert line.ms >= 0.9 * timeout_s * 1000, \
+        f"expected the silent server to fail at the deadline (>= ~{timeout_s * 1000:.0f} ms), " \
+        f"got {line.ms} ms"
+    assert run.finish_order()[-1] == silent, \
+        f"expected the silent server to finish last, got {run.finish_order()}"
+
+
+def test_a_trickle_completes_with_every_byte_while_another_target_completes(servers):
+    # 10 chunks of 200 bytes, 50 ms apart: about half a second of drip.
+    trickle = servers.trickle(total_bytes=2000, chunk_bytes=200, interval_ms=50)
+    quick = servers.delayed(100)
+    run = run_fetch([trickle, quick], timeout=5)
+    slow, fast = run.line(trickle), run.line(quick)
+    assert (slow.kind, slow.bytes) == ("ok", 2000), \
+        f"expected every trickled byte (ok, 2000), got {slow}"
+    assert fast.kind == "ok", f"expected ok for the other target, got {fast}"
+    assert fast.ms < slow.ms, \
+        f"expected the other target to finish while the trickle still drips, " \
+        f"got it at {fast.ms} ms and the trickle at {slow.ms} ms"
+    start, end = run.span(trickle)
+    assert start <= run.span(quick)[1] <= end, \
+        f"expected the other target's span to end inside the trickle's {start, end}, " \
+        f"got {run.span(quick)}"
+
+
+FAILURES = [
+    ("refused", lambda s: s.refused(), "refused"),
+    ("reset", lambda s: s.reset_mid_body(), "reset"),
+    ("malformed", lambda s: s.malformed_status(), "bad-response"),
+    ("early-close", lambda s: s.early_close(), "bad-response"),
+    ("too-large", lambda s: s.large_body(9 * 1024 * 1024), "too-large"),
+]
+
+
+@pytest.mark.parametrize("start_bad, reason", [(f, r) for _, f, r in FAILURES],
+                         ids=[name for name, _, _ in FAILURES])
+def test_a_failing_target_gets_its_reason_and_the_others_complete(servers, start_bad, reason):
+    before, after = servers.delayed(100), servers.delayed(100)
+    bad = start_bad(servers)
+    run = run_fetch([before, bad, after], timeout=5)
+    assert run.line(bad).reason == reason, f"expected fail {reason}, got {run.line(bad)}"
+    for url in (before, after):
+        assert run.line(url).kind == "ok", f"expected ok for {url}, got {run.line(url)}"
+
+
+def test_every_kind_of_failure_at_once_leaves_the_good_targets_alone(servers):
+    good = [servers.delayed(200), servers.delayed(0)]
+    bad = {start(servers): reason for _, start, reason in FAILURES}
+    urls = [good[0]] + list(bad) + [good[1]]
+    run = run_fetch(urls, timeout=5)
+    for url, reason in bad.items():
+        assert run.line(url).reason == reason, f"expected fail {reason}, got {run.line(url)}"
+    for url in good:
+        assert run.line(url).kind == "ok", f"expected ok for {url}, got {run.line(url)}"
+
+
+def test_the_trace_shows_several_targets_in_flight_during_one_wait(servers):
+    urls = [servers.delayed(300), servers.delayed(300), servers.delayed(300)]
+    run = run_fetch(urls)
+    spans = {url: run.span(url) for url in urls}
+    latest_start = max(start for start, _ in spans.values())
+    earliest_end = min(end for _, end in spans.values())
+    assert latest_start < earliest_end, \
+        f"expected every target's span to overlap the others, got spans {spans}"
+    waits = run.waits()
+    assert waits, "expected `wait` events (cat \"loop\", tid 0) in the trace, got none"
+    busiest = max(
+        sum(start <= w["ts"] / 1000 and (w["ts"] + w["dur"]) / 1000 <= end
+            for start, end in spans.values())
+        for w in waits)
+    assert busiest >= 2, \
+        f"expected at least one wait with 2 or more targets in flight around it, " \
+        f"got at most {busiest} (spans {spans}, {len(waits)} waits)"
+
+
+# --- One thread, one loop -------------------------------------------------------
+
+
+@linux_only
+def test_the_program_is_single_threaded_while_it_runs(servers):
+    silent = servers.silent()
+    with Running([silent], timeout=1.5) as program:
+        assert wait_until(lambda: servers.connections(silent) > 0 or not program.running()), \
+            "expected the program to connect to the silent server within 5 s"
+        counts = []
+        for _ in range(5):  # a few looks, over a quarter of a second
+            fields = program.status()
+            if fields is None:
+                break
+            counts.append(int(fields["Threads"]))
+            time.sleep(0.05)
+        assert counts, "expected the program to be still running while it waits for the " \
+                       "silent server, got it ended"
+        assert set(counts) == {1}, f"expected 1 thread in /proc/PID/status, got {counts}"
+        run = program.finish()
+    assert run.line(silent).reason == "timeout", \
+        f"expected fail timeout for the silent server, got {run.line(silent)}"
+
+
+@linux_only
+def test_sigpipe_is_ignored_while_it_runs(servers):
+    silent = servers.silent()
+    with Running([silent], timeout=1.0) as program:
+        ignored = program.wait_for_signal_mask("SigIgn", SIGNAL_BIT["SIGPIPE"])
+        fields = program.status()
+        mask = fields["SigIgn"].strip() if fields else "(ended)"
+        assert ignored, f"expected SIGPIPE (bit 13) set in /proc/PID/status SigIgn, got {mask}"
+        program.finish()
+
+
+@linux_only
+def test_select_interrupted_by_signals_is_retried(servers):
+    urls = [servers.delayed(1500), servers.delayed(1500)]
+    with Running(urls, timeout=10) as program:
+        # Until main() has installed its SIGUSR1 handler, the signal would kill it.
+        assert program.wait_for_signal_mask("SigCgt", SIGNAL_BIT["SIGUSR1"]), \
+            "expected the program to catch SIGUSR1 (bit 10 in SigCgt), got it not caught"
+        sent = 0
+        while sent < 50 and program.running():
+            program.proc.send_signal(signal.SIGUSR1)
+            sent += 1
+            time.sleep(0.02)
+        run = program.finish()
+    assert sent >= 10, f"expected to interrupt the program many times, got only {sent} signals in"
+    for url in urls:
+        line = run.line(url)
+        assert line.kind == "ok", \
+            f"expected ok for {url} after {sent} SIGUSR1 (EINTR must be retried), got {line}"
+
+
+# --- The FD_SETSIZE ceiling -----------------------------------------------------
+
+# Run through a fresh Python that fills the fds 3 .. LOW_FDS_FILLED-1 (except
+# those named after the count) with /dev/null, then execs the program: the
+# program's own files and sockets get the lowest free fds, so they land in
+# the gaps or above FD_SETSIZE. A fresh process, not preexec_fn: the test
+# process has fixture threads, and fork-then-Python is unsafe with threads.
+LOW_FDS_FILLED = FD_SETSIZE + 76
+FILL_FDS = """
+import os, resource, sys
+count, gaps, program = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+need = count + 256
+if soft != resource.RLIM_INFINITY and soft < need:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+null = os.open(os.devnull, os.O_RDWR)
+os.set_inheritable(null, True)
+for fd in range(3, count):
+    if fd != null:
+        os.dup2(null, fd)
+for fd in (int(g) for g in gaps.split(",") if g):
+    os.close(fd)
+os.execv(program[0], program)
+"""
+
+
+def fd_filler(gaps: list[int]) -> list[str]:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < LOW_FDS_FILLED + 256:
+        pytest.skip(f"the hard limit on open files ({hard}) is too low to fill "
+                    f"{LOW_FDS_FILLED} fds")
+    return [sys.executable, "-c", FILL_FDS, str(LOW_FDS_FILLED), ",".join(map(str, gaps))]
+
+
+def test_sockets_above_fd_setsize_fail_as_fd_limit(servers):
+    urls = [servers.delayed(0), servers.delayed(0)]
+    with Running(urls, timeout=5, prefix=fd_filler(gaps=[])) as program:
+        run = program.finish()
+    for url in urls:
+        line = run.line(url)
+        assert line.reason == "fd-limit", \
+            f"expected fail fd-limit for a socket above FD_SETSIZE ({FD_SETSIZE}), got {line}"
+    assert "FD_SETSIZE" in run.stderr, \
+        f"expected a line on stderr that mentions FD_SETSIZE, got {run.stderr!r}"
+
+
+def test_a_socket_above_fd_setsize_fails_alone(servers):
+    # Four free fds below FD_SETSIZE: the trace file and the first sockets take
+    # them; the later sockets land above FD_SETSIZE.
+    urls = [servers.delayed(100) for _ in range(6)]
+    with Running(urls, timeout=5, prefix=fd_filler(gaps=[3, 4, 5, 6])) as program:
+        run = program.finish()
+    kinds = {url: run.line(url).reason or run.line(url).kind for url in urls}
+    assert set(kinds.values()) == {"ok", "fd-limit"}, \
+        f"expected some targets ok (low fds) and the rest fail fd-limit (fds above " \
+        f"FD_SETSIZE), got {kinds}"
+    assert "FD_SETSIZE" in run.stderr, \
+        f"expected a line on stderr that mentions FD_SETSIZE, got {run.stderr!r}"
+
+
+# --- A hanging handler stalls everything -----------------------------------------
+
+
+def test_a_stalled_handler_freezes_every_other_target(servers):
+    stall_s = 1.0
+    stalled = servers.delayed(0)
+    others = [servers.delayed(100), servers.delayed(100)]
+    urls = [stalled] + others
+    plain = run_fetch(urls, timeout=10)
+    frozen = run_fetch(urls, timeout=10, args=["--stall", str(stall_s)])
+    for run in (plain, frozen):
+        for url in urls:
+            assert run.line(url).kind == "ok", f"expected ok for {url}, got {run.line(url)}"
+    plain_ms = max(plain.line(url).ms for url in others)
+    frozen_ms = min(frozen.line(url).ms for url in others)
+    assert frozen_ms >= 0.9 * stall_s * 1000, \
+        f"expected the other targets to wait out the {stall_s:g} s stall of the first one's " \
+        f"handler (>= ~{stall_s * 1000:.0f} ms), although their servers answered at ~100 ms; " \
+        f"got one at {frozen_ms} ms"
+    assert plain_ms < 0.5 * frozen_ms, \
+        f"expected them to finish well before that without --stall (< {0.5 * frozen_ms:.0f} ms), " \
+        f"got {plain_ms} ms"
+
+
+# --- Usage errors ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [
+    ["ftp://127.0.0.1/"],
+    ["http://127.0.0.1:99999/"],
+    ["--backend", "select", "http://127.0.0.1/"],
+    ["--stall", "soon", "http://127.0.0.1/"],
+    ["--stall", "0", "http://127.0.0.1/"],
+    ["--stall", "-1", "http://127.0.0.1/"],
+    ["http://127.0.0.1/", "--stall"],
+], ids=["scheme", "port", "no-backend-yet", "word-stall", "zero-stall", "negative-stall",
+        "stall-without-value"])
+def test_a_usage_error_exits_2_with_one_line_on_stderr(args):
+    run = run_fetch([], args=args, trace=False, check_contract=False)
+    assert run.returncode == 2, f"expected exit status 2 for {args}, got {run.returncode}"
+    assert run.stdout == "", f"expected nothing on stdout, got {run.stdout!r}"
+    assert len(run.stderr.strip().splitlines()) == 1, \
+        f"expected one line on stderr, got {run.stderr!r}"

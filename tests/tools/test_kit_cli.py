@@ -1,0 +1,561 @@
+"""Tests of the learner CLI (tools/kit.py), the demo (tools/demo.py) and gantt.py.
+
+Most tests run kit.py in a small throwaway tree (two stages with lessons,
+hints and solutions) that the `tree` fixture builds in a temporary folder:
+kit.py finds its stages relative to its own file, so a copy of it works on
+the copy of the tree. `check` and `watch` get stand-ins for cmake and ctest
+on PATH that print canned output, so no test here builds anything.
+
+Run: /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/tools
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+sys.dont_write_bytecode = True  # no __pycache__ in tools/
+REPO = Path(__file__).resolve().parents[2]
+TOOLS = REPO / "tools"
+sys.path.insert(0, str(TOOLS))
+
+import gantt  # noqa: E402  (needs the path set above)
+
+HINTS_0 = """\
+# Stage 0 hints
+
+Read them one at a time.
+
+## Hint 1
+
+Start with send_all().
+
+## Hint 2
+
+Use a loop like this:
+
+```cpp
+#include <sys/socket.h>
+```
+
+Keep going.
+
+## Not a hint
+
+This section is no hint.
+"""
+
+FAILING_CTEST = """\
+Test project {root}/build/dev
+    Start 6: stage00.exercise.behaviour
+1/2 Test #6: stage00.exercise.behaviour .......***Failed    0.83 sec
+FF.                                                         [100%]
+=================================== FAILURES ===================================
+__________________________ test_total_is_the_sum ___________________________
+00-blocking/test_blocking.py:35: in test_total_is_the_sum
+    assert run.total_ms >= 1800, f"..."
+E   AssertionError: expected a total of at least 1800 ms, got 950
+E   assert 950 >= 1800
+E    +  where 950 = Run(args=['noise']).total_ms
+__________________________ test_silent_times_out ___________________________
+00-blocking/test_blocking.py:47: in test_silent_times_out
+    assert reason == "timeout"
+E   AssertionError: expected timeout, got io
+E   assert 'io' == 'timeout'
+E     - timeout
+E     + io
+=========================== short test summary info ============================
+FAILED 00-blocking/test_blocking.py::test_total_is_the_sum
+FAILED 00-blocking/test_blocking.py::test_silent_times_out
+2 failed, 1 passed in 0.55s
+
+    Start 7: stage00.exercise.unit.Url.ParsesPort
+2/2 Test #7: stage00.exercise.unit.Url.ParsesPort ...   Passed    0.01 sec
+
+50% tests passed, 1 tests failed out of 2
+
+The following tests FAILED:
+\t  6 - stage00.exercise.behaviour (Failed)
+Errors while running CTest
+"""
+
+PASSING_CTEST = """\
+Test project {root}/build/dev
+    Start 6: stage00.exercise.behaviour
+1/1 Test #6: stage00.exercise.behaviour .......   Passed    0.83 sec
+
+100% tests passed, 0 tests failed out of 1
+"""
+
+COMPILE_ERROR = """\
+[1/2] Building CXX object exercises/CMakeFiles/exercise-00.dir/00-blocking/fetch.cpp.o
+FAILED: exercises/CMakeFiles/exercise-00.dir/00-blocking/fetch.cpp.o
+/usr/bin/c++ -std=c++20 -Wall -o exercises/fetch.cpp.o -c {root}/exercises/00-blocking/fetch.cpp
+{root}/exercises/00-blocking/fetch.cpp:39:22: error: expected ')' before ';' token
+   39 | int send_all(int oops; int fd) {{
+ninja: build stopped: subcommand failed.
+"""
+
+# Stand-in for cmake and ctest: logs its arguments, then behaves as FAKE_MODE says.
+FAKE_TOOL = """\
+#!{python}
+import os, sys
+from pathlib import Path
+root = Path.cwd()
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(Path(sys.argv[0]).name + " " + " ".join(sys.argv[1:]) + "\\n")
+mode = os.environ.get("FAKE_MODE", "fail")
+if Path(sys.argv[0]).name == "ctest":
+    print(Path(os.environ["FAKE_CTEST_" + mode.upper()]).read_text().format(root=root), end="")
+    sys.exit(0 if mode == "pass" else 8)
+if sys.argv[1:3] == ["--preset", "dev"]:
+    (root / "build" / "dev").mkdir(parents=True, exist_ok=True)
+    (root / "build" / "dev" / "CMakeCache.txt").write_text("")
+elif "--build" in sys.argv and mode == "compile-error":
+    print(Path(os.environ["FAKE_COMPILE_ERROR"]).read_text().format(root=root), end="")
+    sys.exit(1)
+"""
+
+
+# --- The throwaway tree and how to run kit.py in it -----------------------
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A two-stage kit: lessons, exercises with hints, solutions, and tools/kit.py."""
+    root = tmp_path / "kit"
+    (root / "tools").mkdir(parents=True)
+    shutil.copy(TOOLS / "kit.py", root / "tools" / "kit.py")
+    write(root / "lessons" / "00-blocking.md", "Intro line\n\n# Blocking fetch\n\nText.\n")
+    write(root / "lessons" / "01-select.md", "# A raw select loop\n")
+    write(root / "exercises" / "00-blocking" / "HINTS.md", HINTS_0)
+    write(root / "exercises" / "00-blocking" / "fetch.cpp", "int main() {\n    return 1;  // TODO\n}\n")
+    write(root / "exercises" / "01-select" / "fetch.cpp", "int main() { return 1; }\n")
+    write(root / "solutions" / "00-blocking" / "fetch.cpp", "int main() {\n    return 0;\n}\n")
+    write(root / "solutions" / "01-select" / "fetch.cpp", "int main() { return 0; }\n")
+    (root / "exercises" / "not-a-stage").mkdir()
+    return root
+
+
+def kit_env(extra: dict | None = None) -> dict:
+    env = dict(os.environ, NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1", COLUMNS="100")
+    env.update(extra or {})
+    return env
+
+
+def run_kit(root: Path, *args: str, env: dict | None = None, stdin: str = "",
+            timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(root / "tools" / "kit.py"), *args],
+                          cwd=root, input=stdin, capture_output=True, text=True,
+                          env=env or kit_env(), timeout=timeout)
+
+
+def progress(root: Path) -> dict:
+    return json.loads((root / "build" / "kit-progress.json").read_text())
+
+
+def mark_passed(root: Path, slug: str) -> None:
+    write(root / "build" / "kit-progress.json", json.dumps(
+        {"stages": {slug: {"last_check": "passed", "ever_passed": True}}}))
+
+
+@pytest.fixture
+def fake_tools(tree: Path, tmp_path: Path) -> dict:
+    """PATH with stand-ins for cmake and ctest; returns the environment to run kit with."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("cmake", "ctest"):
+        tool = bin_dir / name
+        tool.write_text(FAKE_TOOL.format(python=sys.executable))
+        tool.chmod(tool.stat().st_mode | stat.S_IXUSR)
+    outputs = {"FAKE_CTEST_FAIL": FAILING_CTEST, "FAKE_CTEST_PASS": PASSING_CTEST,
+               "FAKE_CTEST_COMPILE-ERROR": FAILING_CTEST, "FAKE_COMPILE_ERROR": COMPILE_ERROR}
+    env = {"FAKE_LOG": str(tmp_path / "calls.log"),
+           "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    for variable, text in outputs.items():
+        path = tmp_path / (variable.lower() + ".txt")
+        path.write_text(text)
+        env[variable] = str(path)
+    return env
+
+
+def calls(env: dict) -> list[str]:
+    return Path(env["FAKE_LOG"]).read_text().splitlines()
+
+
+# --- Unknown commands, stages and options --------------------------------
+
+
+def test_unknown_command_exits_2_with_one_line_on_stderr(tree):
+    result = run_kit(tree, "frobnicate")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown command 'frobnicate'" in lines[0]
+
+
+@pytest.mark.parametrize("args", [["check", "9"], ["hint", "42"], ["solution", "nope"],
+                                  ["watch", "03-epoll"], ["reset", "7", "--yes"]])
+def test_unknown_stage_exits_2_and_names_the_stages(tree, args):
+    result = run_kit(tree, *args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert f"no stage '{args[1]}'" in lines[0] and "00-blocking" in lines[0]
+
+
+def test_unknown_option_and_missing_stage_exit_2(tree):
+    assert run_kit(tree, "hint", "0", "--bogus").returncode == 2
+    assert run_kit(tree, "solution").returncode == 2
+
+
+def test_help_lists_every_command(tree):
+    result = run_kit(tree, "--help")
+    assert result.returncode == 0
+    for command in ("list", "check", "hint", "watch", "solution", "reset", "doctor", "demo", "test"):
+        assert f"  {command}" in result.stdout
+
+
+# --- list -------------------------------------------------------------------
+
+
+def stage_line(output: str, nn: str) -> str:
+    return next(line for line in output.splitlines() if f" {nn}  " in line)
+
+
+def test_list_shows_stages_titles_progress_and_the_next_one(tree):
+    result = run_kit(tree, "list")
+    assert result.returncode == 0, result.stderr
+    assert "Blocking fetch" in stage_line(result.stdout, "00")  # first '# ' heading
+    assert "A raw select loop" in stage_line(result.stdout, "01")
+    assert "not-a-stage" not in result.stdout
+    assert "not checked yet" in stage_line(result.stdout, "01")
+    assert "next" in stage_line(result.stdout, "00")
+    assert "0/2 stages" in result.stdout
+
+    mark_passed(tree, "00-blocking")
+    result = run_kit(tree, "list")
+    assert "passed" in stage_line(result.stdout, "00")
+    assert "next" in stage_line(result.stdout, "01")
+    assert "next" not in stage_line(result.stdout, "00")
+    assert "1/2 stages" in result.stdout
+
+
+def test_list_works_on_the_real_tree():
+    result = subprocess.run([sys.executable, str(TOOLS / "kit.py"), "list"], cwd=REPO,
+                            capture_output=True, text=True, env=kit_env(), timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "00" in result.stdout and "stages" in result.stdout
+
+
+# --- hint -------------------------------------------------------------------
+
+
+def test_hint_tiers_advance_and_then_run_out(tree):
+    first = run_kit(tree, "hint", "0")
+    assert "hint 1 of 2" in first.stdout and "send_all()" in first.stdout
+    assert "Use a loop" not in first.stdout
+    second = run_kit(tree, "hint", "00")  # another way to name the stage
+    assert "hint 2 of 2" in second.stdout
+    assert "#include <sys/socket.h>" in second.stdout  # code blocks stay inside the hint
+    assert "Keep going." in second.stdout and "no hint" not in second.stdout
+    third = run_kit(tree, "hint", "00-blocking")
+    assert third.returncode == 0
+    assert "No more hints" in third.stdout
+    assert progress(tree)["stages"]["00-blocking"]["hints_shown"] == 2
+
+
+def test_hint_all_shows_only_the_hints_seen_so_far(tree):
+    assert "not seen any hint" in run_kit(tree, "hint", "0", "--all").stdout
+    run_kit(tree, "hint", "0")
+    shown = run_kit(tree, "hint", "0", "--all").stdout
+    assert "hint 1 of 2" in shown and "hint 2 of 2" not in shown
+
+
+def test_a_stage_without_hints_says_so(tree):
+    result = run_kit(tree, "hint", "1")
+    assert result.returncode == 0 and "no hints" in result.stdout
+
+
+# --- solution and reset -----------------------------------------------------
+
+
+def test_solution_refuses_before_the_stage_passed(tree):
+    result = run_kit(tree, "solution", "0")
+    assert result.returncode == 1
+    assert "--force" in result.stdout
+    assert "return 0;" not in result.stdout  # nothing of the solution shown
+
+
+def test_solution_shows_the_diff_after_passing_or_with_force(tree):
+    forced = run_kit(tree, "solution", "0", "--force")
+    mark_passed(tree, "00-blocking")
+    after = run_kit(tree, "solution", "0")
+    for result in (forced, after):
+        assert result.returncode == 0, result.stderr
+        assert "-    return 1;  // TODO" in result.stdout
+        assert "+    return 0;" in result.stdout
+        assert "HINTS.md" not in result.stdout  # hints are not part of the solution
+
+
+def test_reset_refuses_outside_a_git_checkout(tree):
+    env = kit_env({"GIT_CEILING_DIRECTORIES": str(tree.parent)})
+    result = run_kit(tree, "reset", "0", "--yes", env=env)
+    assert result.returncode == 1
+    assert "git checkout" in result.stderr
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_reset_restores_the_shipped_exercise_after_confirmation(tree):
+    git_env = kit_env({"GIT_CEILING_DIRECTORIES": str(tree.parent), "GIT_AUTHOR_NAME": "t",
+                       "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+                       "GIT_COMMITTER_EMAIL": "t@example.org"})
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "shipped"]):
+        subprocess.run(["git", *command], cwd=tree, env=git_env, check=True)
+    exercise = tree / "exercises" / "00-blocking" / "fetch.cpp"
+    shipped = exercise.read_text()
+    exercise.write_text("learner's work\n")
+
+    declined = run_kit(tree, "reset", "0", stdin="n\n", env=git_env)
+    assert declined.returncode == 1 and exercise.read_text() == "learner's work\n"
+    accepted = run_kit(tree, "reset", "0", stdin="y\n", env=git_env)
+    assert accepted.returncode == 0, accepted.stderr
+    assert exercise.read_text() == shipped
+    again = run_kit(tree, "reset", "0", "--yes", env=git_env)
+    assert again.returncode == 0 and "nothing to reset" in again.stdout
+
+
+# --- check, with stand-ins for cmake and ctest ------------------------------
+
+
+def test_check_explains_failures_and_how_to_rerun(tree, fake_tools):
+    result = run_kit(tree, "check", env=kit_env(fake_tools))  # no stage: the first not passed
+    assert result.returncode == 1
+    out = result.stdout
+    assert "stage00.exercise.behaviour" in out
+    assert "expected a total of at least 1800 ms, got 950" in out
+    assert "expected timeout, got io" in out
+    assert "where 950" not in out and "- timeout" not in out  # pytest's diff noise left out
+    assert "rerun by hand: ctest --test-dir build/dev -R '^stage00\\.exercise\\.behaviour$'" in out
+    assert "✗ stage00.exercise.unit.Url.ParsesPort" not in out  # it passed
+    assert progress(tree)["stages"]["00-blocking"]["last_check"] == "failing"
+
+    log = calls(fake_tools)
+    assert log[0] == "cmake --preset dev"  # configured the first time
+    assert log[1] == "cmake --build --preset dev --target exercise-00"
+    assert log[2] == "ctest --test-dir build/dev -L ^stage00$ -L ^exercise$ --output-on-failure"
+
+
+def test_check_shows_compile_errors_without_ninja_noise(tree, fake_tools):
+    env = kit_env(dict(fake_tools, FAKE_MODE="compile-error"))
+    result = run_kit(tree, "check", "0", env=env)
+    assert result.returncode == 1
+    assert "doesn't compile yet" in result.stdout
+    assert "exercises/00-blocking/fetch.cpp:39:22: error: expected ')'" in result.stdout
+    assert str(tree) not in result.stdout  # paths shown relative to the kit
+    assert "/usr/bin/c++" not in result.stdout and "ninja: build stopped" not in result.stdout
+    assert not any(line.startswith("ctest") for line in calls(fake_tools))
+    assert progress(tree)["stages"]["00-blocking"]["detail"] == "doesn't compile"
+
+
+def test_check_records_a_pass_and_unlocks_the_solution(tree, fake_tools):
+    env = kit_env(dict(fake_tools, FAKE_MODE="pass"))
+    result = run_kit(tree, "check", "0", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "passes" in result.stdout
+    assert "./kit solution 0" in result.stdout
+    assert "lessons/01-select.md" in result.stdout  # the next lesson
+    assert progress(tree)["stages"]["00-blocking"]["last_check"] == "passed"
+    assert run_kit(tree, "solution", "0").returncode == 0
+    assert "1/2 stages" in run_kit(tree, "list").stdout
+
+
+def test_watch_rechecks_on_save_and_stops_cleanly_on_ctrl_c(tree, fake_tools):
+    process = subprocess.Popen(
+        [sys.executable, str(tree / "tools" / "kit.py"), "watch", "0"], cwd=tree,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=kit_env(fake_tools))
+    try:
+        read_until(process, "Watching exercises/00-blocking/")
+        time.sleep(0.3)
+        (tree / "exercises" / "00-blocking" / "fetch.cpp").write_text("int main() { return 2; }\n")
+        read_until(process, "Watching exercises/00-blocking/")
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=15)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 0
+    assert "Stopped watching." in rest and "Traceback" not in rest
+    assert sum(line.startswith("ctest") for line in calls(fake_tools)) == 2
+
+
+def read_until(process: subprocess.Popen, text: str, limit_s: float = 30) -> str:
+    """Read the process's output up to a line containing text (fails after limit_s)."""
+    seen = ""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen += line
+        if text in line:
+            return seen
+    pytest.fail(f"expected a line with {text!r}, got:\n{seen}")
+
+
+# --- gantt: trace -> rows -> lines ------------------------------------------
+
+
+def trace_of(targets: list[tuple[str, float, float, float | None, str]]) -> dict:
+    """A trace like a fetch program writes: (url, start ms, end ms, first byte ms, result)."""
+    events = [{"ph": "M", "name": "thread_name", "pid": 1, "tid": 0, "args": {"name": "loop"}}]
+    for lane, (url, start, end, first_byte, result) in reversed(list(enumerate(targets, 1))):
+        events.append({"ph": "X", "cat": "target", "name": url, "pid": 1, "tid": lane,
+                       "ts": int(start * 1000), "dur": int((end - start) * 1000),
+                       "args": {"result": result}})
+        if first_byte is not None:
+            events.append({"ph": "i", "s": "t", "cat": "milestone", "name": "first-byte",
+                           "pid": 1, "tid": lane, "ts": int(first_byte * 1000)})
+    return {"displayTimeUnit": "ms", "traceEvents": events}
+
+
+BLOCKING = [("http://127.0.0.1:1/a", 0, 1000, 900, "ok 200 10"),
+            ("http://127.0.0.1:2/b", 1000, 1600, 1500, "ok 200 10"),
+            ("http://127.0.0.1:3/c", 1600, 2000, None, "fail timeout")]
+
+
+def bar_of(line: str, style: gantt.Style = gantt.ASCII) -> str:
+    """The bar area of a chart line: between the two edge characters."""
+    first = line.index(style.edge)
+    return line[first + 1: line.index(style.edge, first + 1)]
+
+
+def test_parse_trace_gives_rows_in_command_line_order():
+    rows = gantt.parse_trace(trace_of(BLOCKING))
+    assert [row.label for row in rows] == [url for url, *_ in BLOCKING]
+    assert [(row.start_ms, row.end_ms) for row in rows] == [(s, e) for _, s, e, _, _ in BLOCKING]
+    assert [row.first_byte_ms for row in rows] == [900, 1500, None]
+    assert [row.ok for row in rows] == [True, True, False]
+    assert gantt.end_of(rows) == 2000
+
+
+def test_render_places_each_bar_in_proportion_to_its_times():
+    rows = gantt.parse_trace(trace_of(BLOCKING))
+    lines = gantt.render_chart(rows, scale_ms=2000, width=80, style=gantt.ASCII)
+    bar_lines = lines[: len(rows)]
+    cells = len(bar_of(bar_lines[0]))
+    assert all(len(line) <= 80 for line in bar_lines)
+    spans = []
+    for row, line in zip(rows, bar_lines):
+        bar = bar_of(line)
+        assert len(bar) == cells
+        fill = "#" if row.ok else "."
+        start = min(bar.index(c) for c in (fill, "*") if c in bar)
+        end = len(bar.rstrip())
+        spans.append((start, end))
+        # Each edge within one cell of its exact position on a 2000 ms scale.
+        assert abs(start - row.start_ms / 2000 * cells) <= 1
+        assert abs(end - row.end_ms / 2000 * cells) <= 1
+        if row.first_byte_ms is None:
+            assert "*" not in bar
+        else:
+            assert abs(bar.index("*") - row.first_byte_ms / 2000 * cells) <= 1
+            assert start <= bar.index("*") < end
+        assert set(bar.strip()) <= {fill, "*"}
+    # Blocking: each bar starts where the previous one ended, never before.
+    for (_, previous_end), (start, _) in zip(spans, spans[1:]):
+        assert start >= previous_end
+    assert "ok 1.00 s" in bar_lines[0] and "fail timeout 2.00 s" in bar_lines[2]
+
+
+def test_render_draws_concurrent_targets_from_the_same_column():
+    concurrent = [("900", 0, 900, 890, "ok 200 1"), ("600", 0, 600, 590, "ok 200 1"),
+                  ("300", 0, 300, 290, "ok 200 1")]
+    lines = gantt.render_chart(gantt.parse_trace(trace_of(concurrent)), scale_ms=2000,
+                               width=70, style=gantt.ASCII)
+    bars = [bar_of(line) for line in lines[:3]]
+    assert all(bar.startswith("#") for bar in bars)
+    lengths = [len(bar.rstrip()) for bar in bars]
+    assert lengths[0] > lengths[1] > lengths[2] > 0
+
+
+def test_render_axis_labels_the_start_and_the_scale():
+    rows = gantt.parse_trace(trace_of(BLOCKING))
+    lines = gantt.render_chart(rows, scale_ms=2000, width=80, style=gantt.ASCII)
+    axis, labels = lines[-2], lines[-1]
+    assert axis.index("+") == lines[0].index("|")  # the axis lines up with the bars
+    assert labels.split()[:2] == ["0", "s"] and labels.rstrip().endswith("2 s")
+
+
+def test_render_keeps_at_least_the_minimum_width():
+    rows = gantt.parse_trace(trace_of(BLOCKING))
+    lines = gantt.render_chart(rows, scale_ms=2000, width=10, style=gantt.ASCII)
+    assert max(len(line) for line in lines[: len(rows)]) == gantt.MIN_WIDTH
+
+
+# --- demo -------------------------------------------------------------------
+
+FAKE_FETCH = """\
+#!{python}
+# Stand-in for a fetch program: writes a made-up trace, no network needed.
+import json, sys
+args = sys.argv[1:]
+trace = args[args.index("--trace") + 1]
+urls = [a for a in args if a.startswith("http://")]
+spans = {spans}
+events = []
+for lane, (url, (start, end, result)) in enumerate(zip(urls, spans), 1):
+    events.append({{"ph": "X", "cat": "target", "name": url, "pid": 1, "tid": lane,
+                   "ts": start * 1000, "dur": (end - start) * 1000, "args": {{"result": result}}}})
+    print(result.split()[0], url, end)
+json.dump({{"traceEvents": events}}, open(trace, "w"))
+print("total", max(end for _, end, _ in spans), "ok=3 fail=1")
+"""
+
+
+def install_fetch(build: Path, stage: str, spans: list) -> None:
+    program = build / "solutions" / stage / "fetch"
+    write(program, FAKE_FETCH.format(python=sys.executable, spans=spans))
+    program.chmod(program.stat().st_mode | stat.S_IXUSR)
+
+
+def test_demo_without_a_build_says_to_build_first(tmp_path):
+    result = subprocess.run([sys.executable, str(TOOLS / "demo.py"), "--build-dir", str(tmp_path)],
+                            capture_output=True, text=True, env=kit_env(), timeout=60)
+    assert result.returncode == 1
+    assert "build first" in result.stderr
+
+
+def test_demo_compares_stage_0_with_the_newest_stage(tmp_path):
+    blocking = [(0, 900, "ok 200 1"), (900, 1500, "ok 200 1"), (1500, 1800, "ok 200 1"),
+                (1800, 3300, "fail timeout")]
+    loop = [(0, 900, "ok 200 1"), (0, 600, "ok 200 1"), (0, 300, "ok 200 1"),
+            (0, 1500, "fail timeout")]
+    install_fetch(tmp_path, "00-blocking", blocking)
+    install_fetch(tmp_path, "01-select", blocking)
+    install_fetch(tmp_path, "02-poll", loop)
+    result = subprocess.run([sys.executable, str(TOOLS / "demo.py"), "--build-dir", str(tmp_path)],
+                            capture_output=True, text=True, env=kit_env(), timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Stage 0:" in out and "Stage 2:" in out and "Stage 1:" not in out
+    assert f"finished {3300 / 1500:.1f}× sooner" in out
+    for label in ("900 ms server", "600 ms server", "300 ms server", "silent server"):
+        assert out.count(label) == 2  # one row in each chart
+    assert (tmp_path / "demo" / "02-poll.trace.json").is_file()

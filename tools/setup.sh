@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs whatever the kit needs and this machine lacks, then the slides'
+# pinned Marp CLI. `./kit demo`, `./kit test` and `./kit setup` run it first,
+# so a fresh Debian 12 machine needs nothing else. Safe to run again: it
+# installs only what is missing.
+#
+# On a system without apt (macOS) it changes nothing and says what to
+# install; see README.md, "On macOS".
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+packages=(
+  cmake ninja-build g++ libgtest-dev libgmock-dev  # build and unit tests
+  python3 python3-pytest python3-matplotlib        # behaviour tests, timeline images
+  doxygen graphviz                                 # API docs (a test)
+  chromium fonts-dejavu-core                       # rendering the slides (a test)
+  curl ca-certificates git                         # a real HTTP client; npm over TLS
+)
+# Debian's npm conflicts with NodeSource's nodejs, which bundles npm:
+# ask for nodejs and npm only when there is no npm at all.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
+if command -v dpkg-query >/dev/null 2>&1; then
+  missing=()
+  for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed"; then
+      missing+=("$package")
+    fi
+  done
+  if ((${#missing[@]} > 0)); then
+    echo "kit setup: installing ${missing[*]}"
+    sudo=""
+    if [[ "$(id -u)" -ne 0 ]]; then
+      sudo="sudo"
+    fi
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+else
+  echo "kit setup: no apt here; install the tools listed in README.md (On macOS) if ./kit doctor reports any missing"
+fi
+
+if [[ ! -x "$root/slides/node_modules/.bin/marp" ]]; then
+  echo "kit setup: installing the slides' Marp CLI (npm ci in slides/)"
+  (cd "$root/slides" && npm ci --no-audit --no-fund --loglevel=error)
+fi
