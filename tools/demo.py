@@ -200,9 +200,12 @@ def main(argv: list[str] | None = None) -> int:
         print("\ndemo: interrupted (every server is stopped)", file=sys.stderr)
         return 130
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    show(runs, color, gantt.UNICODE if unicode_ok() else gantt.ASCII)
-    print()
-    print(f"Traces for chrome://tracing or Perfetto: {trace_dir}/")
+    try:
+        show(runs, color, gantt.UNICODE if unicode_ok() else gantt.ASCII)
+        print()
+        print(f"Traces for chrome://tracing or Perfetto: {trace_dir}/")
+    except BrokenPipeError:  # the reader went away (| head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

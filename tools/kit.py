@@ -7,7 +7,7 @@ that check it (tests/NN-name/). This program ties them together:
 
     ./kit list            every stage, your progress, the next one to do
     ./kit check [N]       build your exercise N and run its tests
-    ./kit hint N          the next hint for stage N
+    ./kit hint [N]        the next hint for stage N
     ./kit watch [N]       check again every time you save a file
     ./kit solution N      compare your code with the reference (once it passes)
     ./kit reset N         put back the exercise files as shipped
@@ -15,11 +15,13 @@ that check it (tests/NN-name/). This program ties them together:
     ./kit demo            the classroom demo: blocking vs event loop
     ./kit test            every test of the kit (what CI runs)
 
-It is plain Python (standard library only, python3 >= 3.9) and runs only
-ordinary commands: cmake, ctest and git. Every command it runs for you is one
-you could type yourself, and the output tells you which. Your progress (the
-last result of each check and how many hints you have seen) lives in
-build/kit-progress.json; delete that file to start the bookkeeping afresh.
+N defaults to the first stage you have not passed. It is plain Python
+(standard library only, python3 >= 3.9) that runs ordinary commands: cmake,
+ctest and git. Every command it runs for you is one you could type yourself,
+and the output tells you which. Your progress (the last result of each check
+and how many hints you have seen) lives in build/kit-progress.json; delete
+that file to start the bookkeeping afresh. The bash script ./kit installs
+what is missing (tools/setup.sh) before demo, test and setup, then runs this.
 """
 
 from __future__ import annotations
@@ -120,11 +122,13 @@ class Stage:
 
     @property
     def title(self) -> str:
-        """The first '# ' heading of the lesson, or the directory name."""
+        """The first '# ' heading of the lesson (less a 'Stage 0:' prefix), or the name."""
         try:
             for line in self.lesson.read_text(encoding="utf-8").splitlines():
                 if line.startswith("# "):
-                    return line[2:].strip()
+                    title = re.sub(r"^(Stage|Lesson)\s+\d+\s*[:.\u2013\u2014-]\s*", "",
+                                   line[2:].strip())
+                    return title[:1].upper() + title[1:]
         except OSError:
             pass
         return self.slug[3:].replace("-", " ").capitalize()
@@ -1215,6 +1219,9 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("\nkit: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (./kit list | head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

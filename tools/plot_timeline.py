@@ -14,7 +14,7 @@ program started), so two runs of the same scenario can be compared by eye:
     row per target     a bar from start to end: green = ok, red and hatched =
                        failed, with the outcome written after it; dots for the
                        milestones, a diamond for the first byte
-    "loop" row         grey: the loop asleep in select(), a tick each time it
+    "loop" row         grey: the loop asleep in select() (or poll...), a tick each time it
                        wakes up; orange: the loop busy in a handler for a
                        noticeable time (a stalled handler shows up here)
 
@@ -159,7 +159,7 @@ def draw_panel(ax, timeline: Timeline, labels: list[str] | None, x_max: float) -
                 ax.plot(ms, y, marker="o", markersize=6, color=MILESTONE_COLOR,
                         markeredgecolor="white", markeredgewidth=0.8, zorder=3)
     if has_loop:
-        y = -0.0
+        y = 0  # the loop's row is the bottom one
         rows.append(("loop", y))
         ax.broken_barh([(start, end - start) for start, end in timeline.waits],
                        (y - 0.18, 0.36), color=WAIT_COLOR, linewidth=0)
@@ -180,14 +180,18 @@ def draw_panel(ax, timeline: Timeline, labels: list[str] | None, x_max: float) -
 
 
 def legend_items(timelines: list[Timeline]) -> list:
-    items = [Patch(color=OK_COLOR, label="ok"),
-             Patch(facecolor=FAIL_COLOR, hatch="//", edgecolor="white", label="failed"),
-             Line2D([], [], marker="o", color=MILESTONE_COLOR, linestyle="", markersize=6,
-                    label="milestone"),
-             Line2D([], [], marker="D", color=FIRST_BYTE_COLOR, linestyle="", markersize=9,
-                    label="first byte")]
+    targets = [target for timeline in timelines for target in timeline.targets]
+    items = []
+    if any(target.ok for target in targets):
+        items.append(Patch(color=OK_COLOR, label="ok"))
+    if not all(target.ok for target in targets):
+        items.append(Patch(facecolor=FAIL_COLOR, hatch="//", edgecolor="white", label="failed"))
+    items += [Line2D([], [], marker="o", color=MILESTONE_COLOR, linestyle="", markersize=6,
+                     label="milestone"),
+              Line2D([], [], marker="D", color=FIRST_BYTE_COLOR, linestyle="", markersize=9,
+                     label="first byte")]
     if any(t.waits for t in timelines):
-        items += [Patch(color=WAIT_COLOR, label="loop waits in select()"),
+        items += [Patch(color=WAIT_COLOR, label="loop waits for I/O"),
                   Line2D([], [], marker="|", color=WAKE_COLOR, linestyle="", markersize=12,
                          label="loop wakes up")]
     x_max = max(t.end_ms() for t in timelines)
@@ -222,43 +226,57 @@ def plot(timelines: list[Timeline], out: Path, labels: list[str] | None = None,
     plt.close(fig)
 
 
-class _Panel(argparse.Action):
-    """Keeps --title and trace files in the order given, pairing each title with the next file."""
+VALUE_OPTIONS = ("--out", "--labels", "--width", "--dpi")
 
-    def __call__(self, parser, namespace, values, option_string=None):
-        panels = getattr(namespace, "panels", None) or []
-        if option_string == "--title":
-            panels.append(("title", values))
+
+def split_panels(argv: list[str]) -> tuple[list[str], list[tuple[str, str | None]]]:
+    """Take the trace files, each with the --title just before it, out of argv, in order.
+
+    argparse alone cannot pair an option with the positional after it, so the
+    pairing is done here and argparse checks everything else.
+    """
+    rest, panels, title = [], [], None
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--title" and i + 1 < len(argv):
+            if title is not None:
+                rest += ["--title", title]  # two titles in a row: let argparse complain
+            title, i = argv[i + 1], i + 2
+        elif arg.startswith("--title="):
+            title, i = arg.split("=", 1)[1], i + 1
+        elif arg in VALUE_OPTIONS and i + 1 < len(argv):
+            rest += argv[i:i + 2]
+            i += 2
+        elif arg.startswith("-") and arg != "-":
+            rest.append(arg)
+            i += 1
         else:
-            panels.extend(("trace", v) for v in values)
-        namespace.panels = panels
+            panels.append((arg, title))
+            title, i = None, i + 1
+    if title is not None:
+        rest += ["--title", title]
+    return rest, panels
 
 
 def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, list[tuple[Path, str | None]]]:
     parser = argparse.ArgumentParser(
         prog="plot_timeline.py",
+        usage="%(prog)s --out IMAGE [--labels A,B,...] [--title TITLE] TRACE.json "
+              "[[--title TITLE] TRACE.json ...]",
         description="Draw fetch traces (--trace FILE) as a Gantt image, one panel per trace.")
     parser.add_argument("--out", type=Path, required=True, help="the image to write (.png, .svg)")
-    parser.add_argument("--title", action=_Panel, help="the title of the next trace's panel")
+    parser.add_argument("--title", help="the title of the panel of the trace file right after it")
     parser.add_argument("--labels", help="comma-separated row names, in command-line order")
     parser.add_argument("--width", type=float, default=16, help="image width in inches (16)")
     parser.add_argument("--dpi", type=int, default=110, help="dots per inch (110)")
-    parser.add_argument("traces", nargs="*", action=_Panel, metavar="TRACE.json")
-    args = parser.parse_intermixed_args(argv)
-    panels, title = [], None
-    for kind, value in getattr(args, "panels", None) or []:
-        if kind == "title":
-            if title is not None:
-                parser.error(f"--title {title!r} has no trace file after it")
-            title = value
-        else:
-            panels.append((Path(value), title))
-            title = None
-    if title is not None:
-        parser.error(f"--title {title!r} has no trace file after it")
+    rest, panels = split_panels(sys.argv[1:] if argv is None else list(argv))
+    args = parser.parse_args(rest)
+    if args.title is not None:
+        parser.error(f"--title {args.title!r} has no trace file right after it")
     if not panels:
         parser.error("no trace file given")
-    return args, panels
+    return args, [(Path(path), title) for path, title in panels]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,9 @@
 #include "kit/fetch_main.hpp"
 
 #include <signal.h>
+
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -31,7 +34,8 @@ std::optional<std::chrono::milliseconds> parse_seconds(const std::string& text) 
         if (used != text.size() || !(seconds > 0) || seconds > kMaxTimeoutSeconds) {
             return std::nullopt;
         }
-        return std::chrono::milliseconds(static_cast<long long>(seconds * 1000 + 0.5));
+        return std::max(std::chrono::milliseconds(1),
+                        std::chrono::milliseconds(std::llround(seconds * 1000)));
     } catch (const std::exception&) {  // stod: not a number, or out of range
         return std::nullopt;
     }

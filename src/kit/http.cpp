@@ -10,7 +10,7 @@ namespace kit {
 namespace {
 
 // A header longer than this is not a response the kit's servers would send.
-constexpr std::size_t kMaxHeadBytes = 64 * 1024;
+constexpr std::size_t kMaxHeadBytes = std::size_t{64} * 1024;
 constexpr std::string_view kHeadEnd = "\r\n\r\n";
 
 bool starts_with_nocase(std::string_view text, std::string_view prefix) {

@@ -21,7 +21,7 @@
 namespace kit {
 
 /// Largest response accepted, header and body together; more is `too-large`.
-inline constexpr std::size_t kMaxResponseBytes = 8 * 1024 * 1024;
+inline constexpr std::size_t kMaxResponseBytes = std::size_t{8} * 1024 * 1024;
 
 /// The GET request for @p url: HTTP/1.0, `Host:` and `Connection: close`.
 std::string http_get_request(const Url& url);

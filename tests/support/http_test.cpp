@@ -67,7 +67,7 @@ TEST(ResponseParser, TreatsEarlyEofAsABadResponse) {
 TEST(ResponseParser, RejectsMoreThanTheLimitAndStaysRejected) {
     ResponseParser parser;
     EXPECT_FALSE(parser.feed("HTTP/1.0 200 OK\r\n\r\n"));
-    std::string chunk(64 * 1024, 'x');
+    std::string chunk(std::size_t{64} * 1024, 'x');
     std::optional<Reason> failure;
     std::size_t fed = 0;
     while (!failure && fed <= kit::kMaxResponseBytes) {
