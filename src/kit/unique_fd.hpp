@@ -11,6 +11,7 @@
 
 #include <utility>
 
+/// The support code that every stage shares (src/kit/, see README.md).
 namespace kit {
 
 /// Owns a file descriptor and closes it when destroyed (RAII for fds).

@@ -16,107 +16,18 @@ systems.
 """
 from __future__ import annotations
 
-import json
-import os
 import resource
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
 
-from fetchrun import SANITIZER_MARKS, Run, _parse_report, fetch_program, run_fetch
+from fetchrun import Running, run_fetch
 
 LINUX = sys.platform.startswith("linux")
 FD_SETSIZE = 1024
 SIGNAL_BIT = {name: 1 << (int(getattr(signal, name)) - 1) for name in ("SIGPIPE", "SIGUSR1")}
-
-
-# --- Watching a running program --------------------------------------------
-
-
-class Running:
-    """A fetch program started in the background (subprocess.Popen), so a test can
-    look at it or signal it while it runs; finish() waits and checks the contract
-    exactly as run_fetch() does."""
-
-    def __init__(self, urls: list[str], *, timeout: float | None = None, args: list[str] = (),
-                 prefix: list[str] = ()) -> None:
-        self.urls = list(urls)
-        self._tmp = tempfile.TemporaryDirectory()
-        self._trace_path = os.path.join(self._tmp.name, "trace.json")
-        self.cmd = list(prefix) + [fetch_program()]
-        if timeout is not None:
-            self.cmd += ["--timeout", str(timeout)]
-        self.cmd += ["--trace", self._trace_path] + list(args) + self.urls
-        self._started = time.monotonic()
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def running(self) -> bool:
-        return self.proc.poll() is None
-
-    def status(self) -> dict[str, str] | None:
-        """The fields of /proc/PID/status ("Threads" -> "1"), or None once it has ended."""
-        try:
-            with open(f"/proc/{self.pid}/status", encoding="utf-8") as f:
-                text = f.read()
-        except (FileNotFoundError, ProcessLookupError):
-            return None
-        if not self.running():  # a zombie's status is no longer the program's
-            return None
-        return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
-
-    def wait_for_signal_mask(self, field: str, bit: int, limit_s: float = 5) -> bool:
-        """Waits until /proc/PID/status `field` (SigIgn, SigCgt) has `bit`: main() has
-        installed its signal handlers. False if the program ended first."""
-        deadline = time.monotonic() + limit_s
-        while time.monotonic() < deadline:
-            fields = self.status()
-            if fields is None:
-                return False
-            if int(fields[field].strip(), 16) & bit:
-                return True
-            time.sleep(0.005)
-        return False
-
-    def finish(self, time_limit: float = 60) -> Run:
-        """Waits for the program to end; returns its Run, contract checked, trace parsed."""
-        try:
-            stdout, stderr = self.proc.communicate(timeout=time_limit)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.communicate()
-            raise AssertionError(f"expected the program to end within {time_limit} s: {self.cmd}")
-        run = Run(self.cmd, self.proc.returncode, stdout, stderr,
-                  time.monotonic() - self._started)
-        for mark in SANITIZER_MARKS:
-            assert mark not in run.stderr, f"sanitizer report:\n{run.stderr}"
-        assert run.returncode >= 0, \
-            f"expected the program to exit, got killed by signal {-run.returncode}; " \
-            f"stderr: {run.stderr!r}"
-        _parse_report(run, self.urls)
-        with open(self._trace_path, encoding="utf-8") as f:
-            run.trace = json.load(f)
-        return run
-
-    def close(self) -> None:
-        if self.running():
-            self.proc.kill()
-        self.proc.communicate()
-        self._tmp.cleanup()
-
-    def __enter__(self) -> "Running":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 linux_only = pytest.mark.skipif(not LINUX, reason="reads /proc/PID/status (Linux only)")

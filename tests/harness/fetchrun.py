@@ -102,41 +102,108 @@ def fetch_program() -> str:
     return path
 
 
-def run_fetch(urls: list[str], *, timeout: float | None = None, args: list[str] = (),
-              trace: bool = True, time_limit: float = 60, check_contract: bool = True,
-              **popen) -> Run:
-    """Runs the fetch program on `urls` and returns what it did.
+class Running:
+    """A fetch program started in the background, so a test can look at it
+    (/proc) or signal it while it runs; finish() waits for it and checks the
+    contract. run_fetch() is the one-call form."""
 
-    `timeout` becomes --timeout; `args` are passed before the URLs; with
-    `trace` the trace is written to a temporary file and parsed.
-    `time_limit` bounds the whole run: a hung program fails the test.
-    """
-    with tempfile.TemporaryDirectory() as tmp:
-        trace_path = os.path.join(tmp, "trace.json")
-        cmd = [fetch_program()]
+    def __init__(self, urls: list[str], *, timeout: float | None = None, args: list[str] = (),
+                 trace: bool = True, prefix: list[str] = ()) -> None:
+        self.urls = list(urls)
+        self._tmp = tempfile.TemporaryDirectory()
+        self._trace_path = os.path.join(self._tmp.name, "trace.json") if trace else None
+        self.cmd = list(prefix) + [fetch_program()]
         if timeout is not None:
-            cmd += ["--timeout", str(timeout)]
+            self.cmd += ["--timeout", str(timeout)]
         if trace:
-            cmd += ["--trace", trace_path]
-        cmd += list(args) + list(urls)
-        started = time.monotonic()
+            self.cmd += ["--trace", self._trace_path]
+        self.cmd += list(args) + self.urls
+        self._started = time.monotonic()
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    def status(self) -> dict[str, str] | None:
+        """The fields of /proc/PID/status ("Threads" -> "1"), or None once it has ended."""
         try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=time_limit,
-                                  **popen)
+            with open(f"/proc/{self.pid}/status", encoding="utf-8") as f:
+                text = f.read()
+        except (FileNotFoundError, ProcessLookupError):
+            return None
+        if not self.running():  # a zombie's status is no longer the program's
+            return None
+        return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+
+    def wait_for_signal_mask(self, field: str, bit: int, limit_s: float = 5) -> bool:
+        """Waits until /proc/PID/status `field` (SigIgn, SigCgt) has `bit`: main() has
+        installed its signal handlers. False if the program ended first."""
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            fields = self.status()
+            if fields is None:
+                return False
+            if int(fields[field].strip(), 16) & bit:
+                return True
+            time.sleep(0.005)
+        return False
+
+    def finish(self, time_limit: float = 60, check_contract: bool = True) -> Run:
+        """Waits for the program to end (at most `time_limit` s) and returns its Run,
+        with the report checked against the contract and the trace parsed."""
+        try:
+            stdout, stderr = self.proc.communicate(timeout=time_limit)
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"expected the program to end within {time_limit} s: {cmd}")
-        run = Run(cmd, done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+            self.proc.kill()
+            self.proc.communicate()
+            raise AssertionError(f"expected the program to end within {time_limit} s: {self.cmd}")
+        run = Run(self.cmd, self.proc.returncode, stdout, stderr,
+                  time.monotonic() - self._started)
         for mark in SANITIZER_MARKS:
             assert mark not in run.stderr, f"sanitizer report:\n{run.stderr}"
+        assert run.returncode >= 0, \
+            f"expected the program to exit, got killed by signal {-run.returncode}; " \
+            f"stderr: {run.stderr!r}"
         if check_contract:
-            _parse_report(run, urls)
-            if trace:
-                with open(trace_path, encoding="utf-8") as f:
+            check_report(run, self.urls)
+            if self._trace_path:
+                with open(self._trace_path, encoding="utf-8") as f:
                     run.trace = json.load(f)
         return run
 
+    def close(self) -> None:
+        if self.running():
+            self.proc.kill()
+        self.proc.communicate()
+        self._tmp.cleanup()
 
-def _parse_report(run: Run, urls: list[str]) -> None:
+    def __enter__(self) -> "Running":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def run_fetch(urls: list[str], *, timeout: float | None = None, args: list[str] = (),
+              trace: bool = True, time_limit: float = 60, check_contract: bool = True,
+              prefix: list[str] = ()) -> Run:
+    """Runs the fetch program on `urls` and returns what it did.
+
+    `timeout` becomes --timeout; `args` are passed before the URLs; with
+    `trace` the trace is written to a temporary file and parsed; `prefix`
+    is a command that runs the program (e.g. one that sets limits first).
+    `time_limit` bounds the whole run: a hung program fails the test.
+    """
+    with Running(urls, timeout=timeout, args=args, trace=trace, prefix=prefix) as program:
+        return program.finish(time_limit, check_contract)
+
+
+def check_report(run: Run, urls: list[str]) -> None:
     """Fills run.lines and run.total_ms, failing on anything off-contract."""
     text = run.stdout.splitlines()
     assert text, f"expected report lines on stdout, got none (exit {run.returncode}, " \

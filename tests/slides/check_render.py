@@ -43,6 +43,7 @@ REPO = Path(__file__).resolve().parents[2]
 SLIDES = REPO / "slides"
 DECKS = SLIDES / "decks"
 MARP = SLIDES / "node_modules" / ".bin" / "marp"
+IMAGES = SLIDES.parent / "lessons" / "images"
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_FLAGS = (
@@ -106,6 +107,8 @@ def build_decks(out: Path, timeout: float) -> list[Path]:
         if not html.is_file():
             raise CheckFailed(f"marp ran but wrote no {html} for {deck.name}:\n{proc.stderr}")
         htmls.append(html)
+    # The decks show the lessons' timeline images by relative path.
+    shutil.copytree(IMAGES, out / "images", dirs_exist_ok=True)
     print(f"build: {len(htmls)} deck(s) in {time.monotonic() - started:.1f} s")
     return htmls
 
@@ -126,7 +129,13 @@ def check_html(html: Path, wanted: list[int]) -> int:
     if missing:
         raise CheckFailed(f"{html.name} has {len(ids)} slide(s) (<section id=N>); "
                           f"missing slide(s) {missing}: is it a Marp HTML deck?")
-    print(f"html: {html.name}: {len(ids)} slides, nothing fetched from the network")
+    images = re.findall(r"""<img\b[^>]*\ssrc\s*=\s*["']([^"']+)""", text)
+    absent = [src for src in images
+              if not src.startswith("data:") and not (html.parent / src).is_file()]
+    if absent:
+        raise CheckFailed(f"{html.name} shows images that are not there: {absent}")
+    print(f"html: {html.name}: {len(ids)} slides, {len(images)} image(s), "
+          "nothing fetched from the network")
     return len(ids)
 
 
@@ -138,11 +147,11 @@ HIDE_CONTROLS = "<style>.bespoke-marp-osc{display:none!important}</style>"
 
 
 def render_copy(html: Path, shots: Path) -> Path:
-    """Write html with the control bar hidden next to the screenshots; return its path."""
+    """Write html with the control bar hidden next to the original; return its path."""
     text = html.read_text(encoding="utf-8", errors="replace")
     head_end = re.search(r"</head\s*>", text, re.I)
     at = head_end.start() if head_end else 0
-    copy = shots / f"{html.stem}.render.html"
+    copy = html.parent / f"{html.stem}.render.html"  # beside it: relative images resolve
     copy.write_text(text[:at] + HIDE_CONTROLS + text[at:], encoding="utf-8")
     return copy
 
