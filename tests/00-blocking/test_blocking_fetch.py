@@ -10,6 +10,7 @@ Times are checked as orderings and generous bounds only: machines are noisy.
 """
 import pytest
 
+from contract import FAILING_CASES, FAILING_IDS, check_failure_stays_alone, check_usage_error
 from fetchrun import run_fetch
 
 
@@ -63,24 +64,9 @@ def test_the_timeout_bounds_each_receive_not_the_whole_target(servers):
     assert line.ms >= 1000, f"expected the trickle to take its time, got {line.ms} ms"
 
 
-FAILURES = [
-    ("refused", lambda s: s.refused(), "refused"),
-    ("reset", lambda s: s.reset_mid_body(), "reset"),
-    ("malformed", lambda s: s.malformed_status(), "bad-response"),
-    ("early-close", lambda s: s.early_close(), "bad-response"),
-    ("too-large", lambda s: s.large_body(9 * 1024 * 1024), "too-large"),
-]
-
-
-@pytest.mark.parametrize("start_bad, reason", [(f, r) for _, f, r in FAILURES],
-                         ids=[name for name, _, _ in FAILURES])
+@pytest.mark.parametrize("start_bad, reason", FAILING_CASES, ids=FAILING_IDS)
 def test_a_failing_target_gets_its_reason_and_the_others_complete(servers, start_bad, reason):
-    before, after = servers.delayed(0), servers.delayed(0)
-    bad = start_bad(servers)
-    run = run_fetch([before, bad, after], timeout=5)
-    assert run.line(bad).reason == reason, f"expected fail {reason}, got {run.line(bad)}"
-    for url in (before, after):
-        assert run.line(url).kind == "ok", f"expected ok for {url}, got {run.line(url)}"
+    check_failure_stays_alone(servers, start_bad, reason)
 
 
 @pytest.mark.parametrize("args", [
@@ -94,8 +80,4 @@ def test_a_failing_target_gets_its_reason_and_the_others_complete(servers, start
 ], ids=["scheme", "port", "zero-timeout", "word-timeout", "unknown-option", "no-backend-yet",
         "no-url"])
 def test_a_usage_error_exits_2_with_one_line_on_stderr(args):
-    run = run_fetch([], args=args, trace=False, check_contract=False)
-    assert run.returncode == 2, f"expected exit status 2 for {args}, got {run.returncode}"
-    assert run.stdout == "", f"expected nothing on stdout, got {run.stdout!r}"
-    assert len(run.stderr.strip().splitlines()) == 1, \
-        f"expected one line on stderr, got {run.stderr!r}"
+    check_usage_error(args)

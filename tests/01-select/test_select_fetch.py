@@ -23,6 +23,8 @@ import time
 
 import pytest
 
+from contract import (FAILING_CASES, FAILING_IDS, FAILING_SERVERS, check_failure_stays_alone,
+                      check_usage_error)
 from fetchrun import Running, run_fetch
 
 LINUX = sys.platform.startswith("linux")
@@ -110,29 +112,14 @@ def test_a_trickle_completes_with_every_byte_while_another_target_completes(serv
         f"got {run.span(quick)}"
 
 
-FAILURES = [
-    ("refused", lambda s: s.refused(), "refused"),
-    ("reset", lambda s: s.reset_mid_body(), "reset"),
-    ("malformed", lambda s: s.malformed_status(), "bad-response"),
-    ("early-close", lambda s: s.early_close(), "bad-response"),
-    ("too-large", lambda s: s.large_body(9 * 1024 * 1024), "too-large"),
-]
-
-
-@pytest.mark.parametrize("start_bad, reason", [(f, r) for _, f, r in FAILURES],
-                         ids=[name for name, _, _ in FAILURES])
+@pytest.mark.parametrize("start_bad, reason", FAILING_CASES, ids=FAILING_IDS)
 def test_a_failing_target_gets_its_reason_and_the_others_complete(servers, start_bad, reason):
-    before, after = servers.delayed(100), servers.delayed(100)
-    bad = start_bad(servers)
-    run = run_fetch([before, bad, after], timeout=5)
-    assert run.line(bad).reason == reason, f"expected fail {reason}, got {run.line(bad)}"
-    for url in (before, after):
-        assert run.line(url).kind == "ok", f"expected ok for {url}, got {run.line(url)}"
+    check_failure_stays_alone(servers, start_bad, reason)
 
 
 def test_every_kind_of_failure_at_once_leaves_the_good_targets_alone(servers):
     good = [servers.delayed(200), servers.delayed(0)]
-    bad = {start(servers): reason for _, start, reason in FAILURES}
+    bad = {start(servers): reason for _, start, reason in FAILING_SERVERS}
     urls = [good[0]] + list(bad) + [good[1]]
     run = run_fetch(urls, timeout=5)
     for url, reason in bad.items():
@@ -313,8 +300,4 @@ def test_a_stalled_handler_freezes_every_other_target(servers):
 ], ids=["scheme", "port", "no-backend-yet", "word-stall", "zero-stall", "negative-stall",
         "stall-without-value"])
 def test_a_usage_error_exits_2_with_one_line_on_stderr(args):
-    run = run_fetch([], args=args, trace=False, check_contract=False)
-    assert run.returncode == 2, f"expected exit status 2 for {args}, got {run.returncode}"
-    assert run.stdout == "", f"expected nothing on stdout, got {run.stdout!r}"
-    assert len(run.stderr.strip().splitlines()) == 1, \
-        f"expected one line on stderr, got {run.stderr!r}"
+    check_usage_error(args)

@@ -1,0 +1,40 @@
+"""Checks of the fetch contract that every stage's tests make the same way.
+
+Each stage's test file keeps its own test functions (so a learner reads
+what their stage is held to in one file) and calls these for the parts
+that do not change from stage to stage: how each broken server must be
+reported, and how a usage error must look.
+"""
+from __future__ import annotations
+
+from fetchrun import run_fetch
+
+# Every kind of broken server, and the REASON the contract gives it.
+FAILING_SERVERS = [
+    ("refused", lambda servers: servers.refused(), "refused"),
+    ("reset", lambda servers: servers.reset_mid_body(), "reset"),
+    ("malformed", lambda servers: servers.malformed_status(), "bad-response"),
+    ("early-close", lambda servers: servers.early_close(), "bad-response"),
+    ("too-large", lambda servers: servers.large_body(9 * 1024 * 1024), "too-large"),
+]
+FAILING_IDS = [name for name, _, _ in FAILING_SERVERS]
+FAILING_CASES = [(start, reason) for _, start, reason in FAILING_SERVERS]
+
+
+def check_failure_stays_alone(servers, start_bad, reason: str) -> None:
+    """A broken target between two good ones: it fails with `reason`, they are ok."""
+    before, after = servers.delayed(100), servers.delayed(100)
+    bad = start_bad(servers)
+    run = run_fetch([before, bad, after], timeout=5)
+    assert run.line(bad).reason == reason, f"expected fail {reason}, got {run.line(bad)}"
+    for url in (before, after):
+        assert run.line(url).kind == "ok", f"expected ok for {url}, got {run.line(url)}"
+
+
+def check_usage_error(args: list[str]) -> None:
+    """The program exits 2 with one line on stderr and nothing on stdout."""
+    run = run_fetch([], args=args, trace=False, check_contract=False)
+    assert run.returncode == 2, f"expected exit status 2 for {args}, got {run.returncode}"
+    assert run.stdout == "", f"expected nothing on stdout, got {run.stdout!r}"
+    assert len(run.stderr.strip().splitlines()) == 1, \
+        f"expected one line on stderr, got {run.stderr!r}"
