@@ -24,7 +24,7 @@ import time
 import pytest
 
 from contract import (FAILING_CASES, FAILING_IDS, FAILING_SERVERS, check_failure_stays_alone,
-                      check_usage_error)
+                      check_one_target, check_usage_error)
 from fetchrun import Running, run_fetch
 
 LINUX = sys.platform.startswith("linux")
@@ -48,16 +48,7 @@ def wait_until(condition, limit_s: float = 5) -> bool:
 
 
 def test_one_target_reports_status_and_body_bytes(servers):
-    url = servers.delayed(0, body_bytes=1234)
-    run = run_fetch([url])
-    line = run.line(url)
-    assert (line.kind, line.status, line.bytes) == ("ok", 200, 1234), \
-        f"expected ok 200 with 1234 body bytes, got {line}"
-    steps = run.milestones(url)
-    order = ["connect-start", "connected", "request-sent", "first-byte", "done"]
-    assert all(name in steps for name in order), f"expected milestones {order}, got {steps}"
-    times = [steps[name] for name in order]
-    assert times == sorted(times), f"expected milestones in the order {order}, got {steps}"
+    check_one_target(servers)
 
 
 def test_targets_finish_in_order_of_readiness_and_take_the_longest_delay(servers):

@@ -2,8 +2,8 @@
 
 Each stage's test file keeps its own test functions (so a learner reads
 what their stage is held to in one file) and calls these for the parts
-that do not change from stage to stage: how each broken server must be
-reported, and how a usage error must look.
+that do not change from stage to stage: one good target, how each broken
+server must be reported, and how a usage error must look.
 """
 from __future__ import annotations
 
@@ -19,6 +19,20 @@ FAILING_SERVERS = [
 ]
 FAILING_IDS = [name for name, _, _ in FAILING_SERVERS]
 FAILING_CASES = [(start, reason) for _, start, reason in FAILING_SERVERS]
+
+
+def check_one_target(servers) -> None:
+    """One good server: an ok line with status and body size, and the milestones in order."""
+    url = servers.delayed(0, body_bytes=1234)
+    run = run_fetch([url])
+    line = run.line(url)
+    assert (line.kind, line.status, line.bytes) == ("ok", 200, 1234), \
+        f"expected ok 200 with 1234 body bytes, got {line}"
+    steps = run.milestones(url)
+    order = ["connect-start", "connected", "request-sent", "first-byte", "done"]
+    assert all(name in steps for name in order), f"expected milestones {order}, got {steps}"
+    times = [steps[name] for name in order]
+    assert times == sorted(times), f"expected milestones in the order {order}, got {steps}"
 
 
 def check_failure_stays_alone(servers, start_bad, reason: str) -> None:
