@@ -1122,15 +1122,27 @@ def cmd_demo(args: list[str]) -> int:
                           cwd=ROOT, check=False).returncode
 
 
+def test_workflows() -> list[list[str]]:
+    """The workflows `kit test` runs, in order: sanitizers first, dev (with docs
+    and slides) last, so CTest's summary of the dev run ends the output."""
+    tsan = ["cmake", "--workflow", "--preset", "tsan"]
+    if shutil.which("setarch"):
+        # TSan needs a fixed address layout; setarch -R turns off randomisation.
+        tsan = ["setarch", platform.machine(), "-R"] + tsan
+    return [["cmake", "--workflow", "--preset", "asan"], tsan,
+            ["cmake", "--workflow", "--preset", "dev"]]
+
+
 def cmd_test(args: list[str]) -> int:
-    """Sanitizer workflow, then the dev workflow; CTest's summary is the last thing printed."""
+    """ASan+UBSan, then TSan, then the dev workflow; CTest's summary is the last thing printed."""
     parse_options(args, [], max_positional=0)
+    workflows = test_workflows()
     failed = []
-    for step, preset in enumerate(["asan", "dev"], start=1):
-        command = ["cmake", "--workflow", "--preset", preset]
-        print(paint(f"kit test {step}/2: {show_command(command)}", "bold"), flush=True)
+    for step, command in enumerate(workflows, start=1):
+        print(paint(f"kit test {step}/{len(workflows)}: {show_command(command)}", "bold"),
+              flush=True)
         if run_streamed(command) != 0:
-            failed.append(preset)
+            failed.append(command[command.index("--preset") + 1])
     if failed:
         print(f"kit test: the {' and '.join(failed)} workflow failed (see above)", file=sys.stderr)
         return 1
@@ -1157,7 +1169,7 @@ not passed yet.
   reset STAGE [--yes]   put back the exercise files as shipped (git)
   doctor                which tools are missing and how to get them
   demo [OPTIONS]        the classroom demo (options: ./kit demo --help)
-  test                  every test: sanitizer build, then the dev build
+  test                  every test: ASan+UBSan and TSan builds, then the dev build
   setup                 what is installed (./kit installs what is missing)
   help                  this text
 
