@@ -67,8 +67,10 @@ private:
         if (c.finished()) {
             // The fd is closed already, and that is fine: select and poll
             // keep the interest in our memory, not the kernel's, so the
-            // backend only drops a bit or an entry. Nothing can have reused
-            // the number in between: we opened nothing since the close.
+            // backend only drops a bit or an entry (epoll's kernel set drops
+            // a closed fd by itself, and its backend takes that as done).
+            // Nothing can have reused the number in between: we opened
+            // nothing since the close.
             loop_.unwatch(fd);
             if (log_.all_finished()) {
                 loop_.stop();
