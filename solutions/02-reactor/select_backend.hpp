@@ -30,6 +30,8 @@ std::unique_ptr<Backend> make_select_backend();
 
 }  // namespace kit
 
-/// Lets a kit::SelectError convert to, and compare with, a std::error_code.
+/// @cond
+// Lets a kit::SelectError convert to, and compare with, a std::error_code.
 template <>
 struct std::is_error_code_enum<kit::SelectError> : std::true_type {};
+/// @endcond
