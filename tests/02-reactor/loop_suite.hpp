@@ -30,8 +30,18 @@
 
 #include <chrono>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
+
+namespace kit {
+/// How GoogleTest prints an IoEvents: {readable}, {writable}, {readable, writable} or {}.
+inline void PrintTo(const IoEvents& events, std::ostream* out) {
+    *out << "{" << (events.readable ? "readable" : "")
+         << (events.readable && events.writable ? ", " : "") << (events.writable ? "writable" : "")
+         << "}";
+}
+}  // namespace kit
 
 namespace loop_suite {
 
@@ -98,6 +108,12 @@ protected:
 
     kit::Loop& loop() { return loop_; }
 
+    /// Watches @p fd; the test fails, with the backend's reason, if it cannot.
+    void watch(int fd, IoEvents interest, kit::Loop::Callback callback) {
+        std::error_code error = loop_.watch(fd, interest, std::move(callback));
+        EXPECT_FALSE(error) << "watch(" << fd << ") on " << Traits::name << ": " << error.message();
+    }
+
     /// Runs the loop; the run must end without an error.
     void run() { EXPECT_EQ(loop_.run(), std::error_code()) << "run() on " << Traits::name; }
 
@@ -124,10 +140,10 @@ TYPED_TEST_P(LoopTest, ReadableOnlyOnceBytesArrive) {
     SocketPair pair = socket_pair();
     std::vector<IoEvents> seen;
     int fd = pair.local.get();
-    ASSERT_FALSE(this->loop().watch(fd, kReadable, [&](IoEvents events) {
+    this->watch(fd, kReadable, [&](IoEvents events) {
         seen.push_back(events);
         this->loop().unwatch(fd);
-    }));
+    });
     this->stop_after(50ms);
     this->run();
     EXPECT_TRUE(seen.empty()) << "expected no callback while nothing was sent";
@@ -141,10 +157,10 @@ TYPED_TEST_P(LoopTest, WritableWhileTheSendBufferHasRoom) {
     SocketPair pair = socket_pair();
     std::vector<IoEvents> seen;
     int fd = pair.local.get();
-    ASSERT_FALSE(this->loop().watch(fd, kWritable, [&](IoEvents events) {
+    this->watch(fd, kWritable, [&](IoEvents events) {
         seen.push_back(events);
         this->loop().unwatch(fd);
-    }));
+    });
     this->run();
     EXPECT_EQ(seen, std::vector<IoEvents>{kWritable});
 }
@@ -154,10 +170,10 @@ TYPED_TEST_P(LoopTest, ReportsOnlyWhatTheInterestAsksFor) {
     send_byte(pair.peer);  // readable and writable now
     std::vector<IoEvents> seen;
     int fd = pair.local.get();
-    ASSERT_FALSE(this->loop().watch(fd, kBoth, [&](IoEvents events) {
+    this->watch(fd, kBoth, [&](IoEvents events) {
         seen.push_back(events);
         this->loop().unwatch(fd);
-    }));
+    });
     this->run();
     EXPECT_EQ(seen, std::vector<IoEvents>{kBoth});
 }
@@ -166,7 +182,7 @@ TYPED_TEST_P(LoopTest, ModifyChangesWhatIsWaitedFor) {
     SocketPair pair = socket_pair();
     std::vector<IoEvents> seen;
     int fd = pair.local.get();
-    ASSERT_FALSE(this->loop().watch(fd, kWritable, [&](IoEvents events) {
+    this->watch(fd, kWritable, [&](IoEvents events) {
         seen.push_back(events);
         if (seen.size() == 1) {
             // Writable, as asked; now wait for bytes, which come a bit later.
@@ -175,7 +191,7 @@ TYPED_TEST_P(LoopTest, ModifyChangesWhatIsWaitedFor) {
         } else {
             this->loop().unwatch(fd);
         }
-    }));
+    });
     this->run();
     EXPECT_EQ(seen, (std::vector<IoEvents>{kWritable, kReadable}));
 }
@@ -184,7 +200,7 @@ TYPED_TEST_P(LoopTest, NoCallbackAfterUnwatch) {
     SocketPair pair = socket_pair();
     send_byte(pair.peer);
     int calls = 0;
-    ASSERT_FALSE(this->loop().watch(pair.local.get(), kReadable, [&](IoEvents) { ++calls; }));
+    this->watch(pair.local.get(), kReadable, [&](IoEvents) { ++calls; });
     this->loop().unwatch(pair.local.get());
     this->stop_after(50ms);
     this->run();
@@ -206,8 +222,8 @@ TYPED_TEST_P(LoopTest, UnwatchInACallbackDropsAnEventOfTheSameBatch) {
         this->loop().unwatch(other);
         this->loop().unwatch(self);
     };
-    ASSERT_FALSE(this->loop().watch(a, kReadable, [&](IoEvents) { unwatch_both(a, b); }));
-    ASSERT_FALSE(this->loop().watch(b, kReadable, [&](IoEvents) { unwatch_both(b, a); }));
+    this->watch(a, kReadable, [&](IoEvents) { unwatch_both(a, b); });
+    this->watch(b, kReadable, [&](IoEvents) { unwatch_both(b, a); });
     this->run();
     EXPECT_EQ(called.size(), 1U) << "expected one callback: the first one unwatched the other fd";
 }
@@ -229,11 +245,11 @@ TYPED_TEST_P(LoopTest, AWatchMadeInACallbackGetsNoStaleEventForItsFdNumber) {
         ++old_calls;
         this->loop().unwatch(other);
         ASSERT_EQ(::dup2(fresh.local.get(), other), other);  // `other` is now the fresh socket
-        EXPECT_FALSE(this->loop().watch(other, kReadable, [&](IoEvents) { ++new_calls; }));
+        this->watch(other, kReadable, [&](IoEvents) { ++new_calls; });
         this->loop().unwatch(self);
     };
-    ASSERT_FALSE(this->loop().watch(a, kReadable, [&](IoEvents) { replace_other(a, b); }));
-    ASSERT_FALSE(this->loop().watch(b, kReadable, [&](IoEvents) { replace_other(b, a); }));
+    this->watch(a, kReadable, [&](IoEvents) { replace_other(a, b); });
+    this->watch(b, kReadable, [&](IoEvents) { replace_other(b, a); });
     this->stop_after(100ms);
     this->run();
     EXPECT_EQ(old_calls, 1);
@@ -248,14 +264,14 @@ TYPED_TEST_P(LoopTest, ACallbackMayWatchNewFds) {
     int a = first.local.get();
     int b = second.local.get();
     std::vector<int> called;
-    ASSERT_FALSE(this->loop().watch(a, kReadable, [&](IoEvents) {
+    this->watch(a, kReadable, [&](IoEvents) {
         called.push_back(a);
         this->loop().unwatch(a);
-        EXPECT_FALSE(this->loop().watch(b, kReadable, [&](IoEvents) {
+        this->watch(b, kReadable, [&](IoEvents) {
             called.push_back(b);
             this->loop().unwatch(b);
-        }));
-    }));
+        });
+    });
     this->run();
     EXPECT_EQ(called, (std::vector<int>{a, b}));
 }
@@ -265,17 +281,16 @@ TYPED_TEST_P(LoopTest, AClosedFdCanBeUnwatched) {
     SocketPair other = socket_pair();
     send_byte(closing.peer);
     int closed_calls = 0;
-    ASSERT_FALSE(
-        this->loop().watch(closing.local.get(), kReadable, [&](IoEvents) { ++closed_calls; }));
+    this->watch(closing.local.get(), kReadable, [&](IoEvents) { ++closed_calls; });
     int fd = closing.local.get();
     closing.local.reset();     // closed while watched ...
     this->loop().unwatch(fd);  // ... and unwatched before the next wait
     send_byte(other.peer);
     int other_calls = 0;
-    ASSERT_FALSE(this->loop().watch(other.local.get(), kReadable, [&](IoEvents) {
+    this->watch(other.local.get(), kReadable, [&](IoEvents) {
         ++other_calls;
         this->loop().unwatch(other.local.get());
-    }));
+    });
     this->run();
     EXPECT_EQ(closed_calls, 0);
     EXPECT_EQ(other_calls, 1) << "expected the loop to go on with the other fd";
@@ -286,10 +301,10 @@ TYPED_TEST_P(LoopTest, APeerThatClosesMakesTheSocketReadable) {
     pair.peer.reset();
     std::vector<IoEvents> seen;
     int fd = pair.local.get();
-    ASSERT_FALSE(this->loop().watch(fd, kReadable, [&](IoEvents events) {
+    this->watch(fd, kReadable, [&](IoEvents events) {
         seen.push_back(events);
         this->loop().unwatch(fd);
-    }));
+    });
     this->run();
     EXPECT_EQ(seen, std::vector<IoEvents>{kReadable});
     char byte = 0;
@@ -306,10 +321,10 @@ TYPED_TEST_P(LoopTest, AHangUpWithoutBytesIsReadable) {
     kit::UniqueFd writer(fds[1]);
     writer.reset();
     std::vector<IoEvents> seen;
-    ASSERT_FALSE(this->loop().watch(reader.get(), kReadable, [&](IoEvents events) {
+    this->watch(reader.get(), kReadable, [&](IoEvents events) {
         seen.push_back(events);
         this->loop().unwatch(reader.get());
-    }));
+    });
     this->run();
     EXPECT_EQ(seen, std::vector<IoEvents>{kReadable});
 }
@@ -408,7 +423,7 @@ TYPED_TEST_P(LoopTest, ASourceBoundsTheWaitAndDispatchesAfterEachOne) {
 TYPED_TEST_P(LoopTest, StopBeforeRunReturnsAtOnce) {
     SocketPair pair = socket_pair();
     int calls = 0;
-    ASSERT_FALSE(this->loop().watch(pair.local.get(), kWritable, [&](IoEvents) { ++calls; }));
+    this->watch(pair.local.get(), kWritable, [&](IoEvents) { ++calls; });
     this->loop().stop();
     this->run();
     EXPECT_EQ(calls, 0);
