@@ -12,6 +12,7 @@ slowest only once.
 
     ./kit demo                      (builds first, then runs this)
     python3 tools/demo.py --stage 1 --track exercise
+    ./kit demo --stage 2 --backend select     (stage 2 on: the loop's backend)
 
 Every server is stopped at the end, also on Ctrl-C or an error. The traces are
 kept in BUILD_DIR/demo/ for chrome://tracing or Perfetto. Standard library only.
@@ -61,6 +62,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="the stage to compare with stage 0 (default: the newest built)")
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build" / "dev",
                         help="where the programs were built (default: build/dev)")
+    parser.add_argument("--backend", metavar="NAME",
+                        help="the event loop's backend, from stage 2 on (e.g. select or poll; "
+                             "default: the program's own)")
     parser.add_argument("--track", choices=["solution", "exercise"], default="solution",
                         help="run the reference solutions or the learner's exercises")
     return parser.parse_args(argv)
@@ -115,13 +119,14 @@ def total_from_report(stdout: str) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def run_fetch(program: Path, trace_file: Path) -> FetchRun:
+def run_fetch(program: Path, trace_file: Path, extra_args: list[str] = ()) -> FetchRun:
     """Run one fetch program over fresh servers; the servers stop when it is done."""
     stage = program.parent.name
     trace_file.unlink(missing_ok=True)
     with ServerPool() as pool:
         servers = start_servers(pool)
-        command = [str(program), "--timeout", str(TIMEOUT_SECONDS), "--trace", str(trace_file)]
+        command = [str(program), *extra_args, "--timeout", str(TIMEOUT_SECONDS),
+                   "--trace", str(trace_file)]
         command += [url for _, url in servers]
         try:
             result = subprocess.run(command, capture_output=True, text=True, errors="replace",
@@ -192,7 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         trace_dir.mkdir(parents=True, exist_ok=True)
         print(f"Running {', '.join(p.parent.name for p in programs)} on the same four servers...",
               flush=True)
-        runs = [run_fetch(p, trace_dir / f"{p.parent.name}.trace.json") for p in programs]
+        backend = ["--backend", args.backend] if args.backend else []
+        runs = [run_fetch(p, trace_dir / f"{p.parent.name}.trace.json",
+                          backend if p.parent.name[:2] != "00" else [])
+                for p in programs]
     except DemoError as error:
         print(f"demo: {error}", file=sys.stderr)
         return 1

@@ -852,9 +852,13 @@ def python_diff(old: Path | None, new: Path | None) -> str:
 
 
 def solution_diff(stage: Stage) -> str:
-    """Unified diff exercises/NN-name -> solutions/NN-name (HINTS.md left out)."""
+    """Unified diff exercises/NN-name -> solutions/NN-name (HINTS.md left out).
+
+    Only the learner's files: those of the exercise folder. The solution's
+    other files (headers, the code a stage gives) are the same on both tracks.
+    """
     differ = git_diff if shutil.which("git") else python_diff
-    names = (files_under(stage.exercise_dir) | files_under(stage.solution_dir)) - {"HINTS.md"}
+    names = files_under(stage.exercise_dir) - {"HINTS.md"}
     parts = []
     for name in sorted(names):
         old = stage.exercise_dir / name

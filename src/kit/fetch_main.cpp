@@ -17,9 +17,24 @@ namespace {
 // The longest --timeout accepted: an hour is already far past any lesson.
 constexpr double kMaxTimeoutSeconds = 3600;
 
+// {"poll", "select"} -> "poll|select" (with @p separator "|").
+std::string names(const std::vector<std::string>& list, std::string_view separator) {
+    std::string text;
+    for (const std::string& name : list) {
+        if (!text.empty()) {
+            text += separator;
+        }
+        text += name;
+    }
+    return text;
+}
+
 void print_usage(std::ostream& out, const FetchProgram& program) {
-    out << "usage: fetch" << (program.features.backend ? " [--backend NAME]" : "")
-        << " [--timeout SECONDS] [--trace FILE]"
+    out << "usage: fetch";
+    if (!program.features.backends.empty()) {
+        out << " [--backend " << names(program.features.backends, "|") << "]";
+    }
+    out << " [--timeout SECONDS] [--trace FILE]"
         << (program.features.stall ? " [--stall SECONDS]" : "") << " URL...\n"
         << "  " << program.description << "\n"
         << "  URL is http://host[:port]/path. Prints one line per target as it finishes:\n"
@@ -104,10 +119,15 @@ int fetch_main(int argc, char** argv, const FetchProgram& program) {
                 return usage_error("--trace needs a file name");
             }
             options.trace_path = *path;
-        } else if (arg == "--backend" && program.features.backend) {
+        } else if (arg == "--backend" && !program.features.backends.empty()) {
+            const std::vector<std::string>& known = program.features.backends;
             std::optional<std::string> name = take_value();
             if (!name || name->empty()) {
-                return usage_error("--backend needs a name");
+                return usage_error("--backend needs a name: " + names(known, ", "));
+            }
+            if (std::find(known.begin(), known.end(), *name) == known.end()) {
+                return usage_error("unknown backend '" + *name + "' (known: " + names(known, ", ") +
+                                   ")");
             }
             options.backend = *name;
         } else if (arg.starts_with("-")) {
@@ -123,6 +143,9 @@ int fetch_main(int argc, char** argv, const FetchProgram& program) {
     }
     if (options.targets.empty()) {
         return usage_error("no URL given");
+    }
+    if (options.backend.empty() && !program.features.backends.empty()) {
+        options.backend = program.features.backends.front();
     }
 
     // Open the trace file before fetching anything: a typo in its path is

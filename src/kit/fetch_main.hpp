@@ -31,14 +31,16 @@ struct FetchOptions {
     std::vector<Url> targets;                  ///< The URLs, in command-line order.
     std::chrono::milliseconds timeout{10000};  ///< --timeout (the stage says what it bounds).
     std::string trace_path;                    ///< --trace FILE, empty when not tracing.
-    std::string backend;                       ///< --backend NAME (stage 2 on), empty: default.
+    std::string
+        backend;  ///< --backend NAME (stage 2 on), else the first of FetchFeatures::backends.
     std::chrono::milliseconds stall{0};  ///< --stall (stage 1 demo): a handler sleeps this long.
 };
 
 /// The options a program accepts beyond --timeout and --trace.
 struct FetchFeatures {
-    bool backend = false;  ///< Accepts --backend NAME.
-    bool stall = false;    ///< Accepts --stall SECONDS.
+    /// The names --backend accepts, default first; empty: no --backend option.
+    std::vector<std::string> backends;
+    bool stall = false;  ///< Accepts --stall SECONDS.
 };
 
 /// A stage's fetch program, as fetch_main() runs it.

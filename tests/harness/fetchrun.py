@@ -10,12 +10,18 @@ KIT_FETCH environment variable (CTest sets it to the solution's or the
 learner's build), checks that the output follows the contract, and returns
 a Run with the lines and the trace (Chrome Trace Event Format) parsed.
 A broken contract fails the test with a message saying what was expected.
+
+From stage 2 on, an earlier stage's tests also run against a later stage's
+program, once per backend: CTest sets KIT_FETCH_ARGS (e.g. `--backend poll`),
+which goes first on every command line, and KIT_BACKEND (`poll`), for the
+few tests whose expectations depend on the backend (fetch_backend()).
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+import shlex
 import subprocess
 import tempfile
 import time
@@ -94,6 +100,11 @@ class Run:
         raise AssertionError(f"expected a trace lane named {url}")
 
 
+def fetch_backend() -> str | None:
+    """The backend the program runs on (KIT_BACKEND), None when it has no choice."""
+    return os.environ.get("KIT_BACKEND") or None
+
+
 def fetch_program() -> str:
     """The fetch program under test, from KIT_FETCH."""
     path = os.environ.get("KIT_FETCH")
@@ -113,6 +124,7 @@ class Running:
         self._tmp = tempfile.TemporaryDirectory()
         self._trace_path = os.path.join(self._tmp.name, "trace.json") if trace else None
         self.cmd = list(prefix) + [fetch_program()]
+        self.cmd += shlex.split(os.environ.get("KIT_FETCH_ARGS", ""))
         if timeout is not None:
             self.cmd += ["--timeout", str(timeout)]
         if trace:

@@ -1,0 +1,122 @@
+// The fetch client on the Loop; see fetch_on_loop.hpp.
+#include "fetch_on_loop.hpp"
+
+#include "connection.hpp"
+#include "deadline.hpp"
+
+#include <cstdio>
+#include <deque>
+#include <string>
+#include <type_traits>
+
+namespace kit {
+
+namespace {
+
+static_assert(std::is_same_v<FetchLog::Clock, Clock>, "the trace and the loop share one clock");
+
+IoEvents events_for(Interest interest) {
+    return {.readable = interest == Interest::readable, .writable = interest == Interest::writable};
+}
+
+// The targets' connections on one Loop: it keeps each one's watch in step
+// with what the connection waits for.
+class LoopFetch {
+public:
+    LoopFetch(Loop& loop, FetchLog& log) : loop_(loop), log_(log) {}
+
+    void start(const Url& url) {
+        Connection& c = connections_.emplace_back(connections_.size(), log_);
+        c.start(url);
+        if (c.finished()) {
+            return;  // failed at once (an unresolvable host): nothing to watch
+        }
+        int fd = c.fd();
+        std::error_code error =
+            loop_.watch(fd, events_for(c.interest()), [this, &c](IoEvents) { step(c); });
+        if (error) {
+            // The loop cannot watch this fd (select: not below FD_SETSIZE).
+            std::fprintf(stderr, "fetch: %s: cannot watch fd %d with %s: %s\n", url.text.c_str(),
+                         fd, std::string(loop_.backend_name()).c_str(), error.message().c_str());
+            c.fail(Reason::fd_limit);
+        }
+    }
+
+    void stall_first_read(std::chrono::milliseconds duration) {
+        if (!connections_.empty()) {
+            connections_.front().stall_first_read(duration);
+        }
+    }
+
+    // Ends every unfinished connection with @p reason and unwatches it.
+    void fail_unfinished(Reason reason) {
+        for (Connection& c : connections_) {
+            if (!c.finished()) {
+                int fd = c.fd();
+                c.fail(reason);
+                loop_.unwatch(fd);
+            }
+        }
+    }
+
+private:
+    // The connection's fd is ready: one handler, then follow its new interest.
+    void step(Connection& c) {
+        int fd = c.fd();  // taken first: a connection that finishes closes it
+        c.on_ready();
+        if (c.finished()) {
+            // The fd is closed already, and that is fine: select and poll
+            // keep the interest in our memory, not the kernel's, so the
+            // backend only drops a bit or an entry (epoll's kernel set drops
+            // a closed fd by itself, and its backend takes that as done).
+            // Nothing can have reused the number in between: we opened
+            // nothing since the close.
+            loop_.unwatch(fd);
+            if (log_.all_finished()) {
+                loop_.stop();
+            }
+            return;
+        }
+        // The same fd with a new interest: select and poll accept it, since
+        // they accepted it in watch().
+        if (std::error_code error = loop_.modify(fd, events_for(c.interest()))) {
+            std::fprintf(stderr, "fetch: cannot change the watch of fd %d: %s\n", fd,
+                         error.message().c_str());
+            c.fail(Reason::io);
+            loop_.unwatch(fd);
+        }
+    }
+
+    Loop& loop_;
+    FetchLog& log_;
+    std::deque<Connection> connections_;  // a deque never moves its elements
+};
+
+}  // namespace
+
+void fetch_on_loop(Loop& loop, const FetchOptions& options, FetchLog& log) {
+    LoopFetch fetch(loop, log);
+    for (const Url& url : options.targets) {
+        fetch.start(url);
+    }
+    fetch.stall_first_read(options.stall);
+
+    Deadline deadline(loop, Clock::now() + options.timeout,
+                      [&fetch] { fetch.fail_unfinished(Reason::timeout); });
+    loop.add_source(deadline);
+    loop.on_wait([&log](Clock::time_point began, Clock::time_point ended, int ready) {
+        log.wait(began, ended, ready);
+    });
+
+    if (!log.all_finished()) {
+        if (std::error_code error = loop.run()) {
+            std::fprintf(stderr, "fetch: waiting with %s failed: %s\n",
+                         std::string(loop.backend_name()).c_str(), error.message().c_str());
+            fetch.fail_unfinished(Reason::io);
+        }
+    }
+    loop.on_wait(nullptr);
+    loop.remove_source(deadline);
+}
+
+}  // namespace kit

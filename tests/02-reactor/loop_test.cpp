@@ -1,0 +1,89 @@
+// Stage 2's unit tests: the Loop's typed suite (loop_suite.hpp) on the
+// select and poll backends, then what is not about one backend: the
+// factory, select's own error, and the loop-thread contract.
+#include "loop_suite.hpp"
+
+#include "backends.hpp"
+#include "poll_backend.hpp"
+#include "select_backend.hpp"
+
+#include <sys/select.h>
+
+#include <thread>
+
+// The backends of stage 2, as the typed suite wants them (test names end
+// in <stage2::Select> and <stage2::Poll>).
+namespace stage2 {
+
+struct Select {
+    static constexpr std::string_view name = "select";
+    static constexpr bool limited_to_fd_setsize = true;
+    static std::unique_ptr<kit::Backend> make() { return kit::make_select_backend(); }
+};
+
+struct Poll {
+    static constexpr std::string_view name = "poll";
+    static constexpr bool limited_to_fd_setsize = false;
+    static std::unique_ptr<kit::Backend> make() { return kit::make_poll_backend(); }
+};
+
+using Backends = ::testing::Types<Select, Poll>;
+
+}  // namespace stage2
+
+namespace loop_suite {
+INSTANTIATE_TYPED_TEST_SUITE_P(Stage2, LoopTest, stage2::Backends);
+}  // namespace loop_suite
+
+namespace {
+
+TEST(BackendFactory, MakesEachBackendByName) {
+    for (std::string_view name : {"select", "poll"}) {
+        std::string error;
+        std::unique_ptr<kit::Backend> backend =
+            kit::make_backend(name, kit::stage2_backends(), error);
+        ASSERT_NE(backend, nullptr) << name << ": " << error;
+        EXPECT_EQ(backend->name(), name);
+    }
+}
+
+TEST(BackendFactory, AnUnknownNameIsAnErrorListingTheKnownOnes) {
+    std::string error;
+    EXPECT_EQ(kit::make_backend("epool", kit::stage2_backends(), error), nullptr);
+    EXPECT_NE(error.find("unknown backend 'epool'"), std::string::npos) << error;
+    EXPECT_NE(error.find("select"), std::string::npos) << error;
+    EXPECT_NE(error.find("poll"), std::string::npos) << error;
+}
+
+TEST(BackendFactory, ALaterStageAppendsItsOwnMakers) {
+    std::vector<kit::BackendMaker> makers = kit::stage2_backends();
+    makers.push_back({"broken", [](std::error_code& error) -> std::unique_ptr<kit::Backend> {
+                          error = std::make_error_code(std::errc::too_many_files_open);
+                          return nullptr;
+                      }});
+    EXPECT_EQ(kit::backend_names(makers), (std::vector<std::string>{"select", "poll", "broken"}));
+    std::string error;
+    EXPECT_EQ(kit::make_backend("broken", makers, error), nullptr);
+    EXPECT_NE(error.find("'broken' is unavailable here"), std::string::npos) << error;
+}
+
+TEST(SelectBackend, RefusesAnFdNotBelowFdSetsizeWithItsOwnError) {
+    std::unique_ptr<kit::Backend> backend = kit::make_select_backend();
+    std::error_code error = backend->modify(FD_SETSIZE, {}, loop_suite::kReadable);
+    EXPECT_EQ(error, kit::SelectError::fd_not_below_fd_setsize);
+    EXPECT_STREQ(error.category().name(), "select");
+    EXPECT_NE(error.message().find("FD_SETSIZE"), std::string::npos) << error.message();
+}
+
+TEST(LoopThreadDeathTest, ACallFromAnotherThreadAborts) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_DEATH(
+        {
+            kit::Loop loop(kit::make_poll_backend());
+            std::thread other([&loop] { loop.stop(); });
+            other.join();
+        },
+        "Loop::stop\\(\\) called from a thread that is not the loop's thread");
+}
+
+}  // namespace
