@@ -31,8 +31,7 @@ struct FetchOptions {
     std::vector<Url> targets;                  ///< The URLs, in command-line order.
     std::chrono::milliseconds timeout{10000};  ///< --timeout (the stage says what it bounds).
     std::string trace_path;                    ///< --trace FILE, empty when not tracing.
-    std::string
-        backend;  ///< --backend NAME (stage 2 on), else the first of FetchFeatures::backends.
+    std::string backend;                       ///< --backend NAME, else the default (stage 2 on).
     std::chrono::milliseconds stall{0};  ///< --stall (stage 1 demo): a handler sleeps this long.
 };
 
