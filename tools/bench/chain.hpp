@@ -21,6 +21,7 @@ struct Chain {
 /// One timed run: how many tokens were delivered, in how long.
 struct Result {
     std::size_t events = 0;               ///< Tokens read by callbacks.
+    std::size_t merged = 0;               ///< Of those, read along with another.
     std::chrono::nanoseconds elapsed{0};  ///< Wall time of the loop's run.
 };
 
@@ -31,6 +32,7 @@ struct Tokens {
     std::size_t target = 0;   ///< Stop once this many tokens were read.
     std::size_t fired = 0;    ///< Tokens read so far.
     std::size_t to_send = 0;  ///< Tokens still to pass on.
+    std::size_t merged = 0;   ///< Tokens that were read together with another (should be 0).
 
     /// watched[j] is readable: read its tokens, pass them on. @return true when done.
     bool on_readable(std::size_t j);

@@ -25,7 +25,7 @@ void on_io(struct ev_loop* loop, ev_io* io, int /*revents*/) {
 
 }  // namespace
 
-Result run_libev(const Chain& chain, std::size_t active, std::size_t target) {
+std::optional<Result> run_libev(const Chain& chain, std::size_t active, std::size_t target) {
     // (Two unnamed enums in ev.h: combined as plain unsigned ints.)
     struct ev_loop* loop =
         ev_loop_new(static_cast<unsigned>(EVBACKEND_EPOLL) | static_cast<unsigned>(EVFLAG_NOENV));
@@ -47,7 +47,7 @@ Result run_libev(const Chain& chain, std::size_t active, std::size_t target) {
     }
     ev_loop_destroy(loop);
     drain(chain);
-    return {tokens.fired, ended - began};
+    return Result{tokens.fired, tokens.merged, ended - began};
 }
 
 }  // namespace bench

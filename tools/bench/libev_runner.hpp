@@ -4,9 +4,12 @@
 
 #include "chain.hpp"
 
+#include <optional>
+
 namespace bench {
 
-/// Runs @p target token deliveries with @p active tokens on libev's epoll backend.
-Result run_libev(const Chain& chain, std::size_t active, std::size_t target);
+/// Runs @p target token deliveries with @p active tokens on libev's epoll
+/// backend (kqueue where there is no epoll); nullopt if libev has neither.
+std::optional<Result> run_libev(const Chain& chain, std::size_t active, std::size_t target);
 
 }  // namespace bench
