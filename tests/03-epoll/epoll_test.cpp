@@ -108,8 +108,8 @@ TEST(EpollTrap, EdgeTriggeredDoesNotReportBytesLeftBehind) {
 // fetch Connection does) starves its own connection under ET, while it
 // gets every byte under LT. Draining until EAGAIN is the fix.
 TEST(EpollTrap, UnderEdgeTriggerAReadOnceCallbackStarvesAndADrainingOneDoesNot) {
-    constexpr std::size_t kSent = 64 * 1024;
-    constexpr std::size_t kChunk = 4 * 1024;
+    constexpr std::size_t kSent = 64UL * 1024;
+    constexpr std::size_t kChunk = 4UL * 1024;
     struct Case {
         kit::Trigger trigger;
         bool drain;

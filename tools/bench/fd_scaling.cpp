@@ -37,6 +37,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace bench {
@@ -55,8 +56,8 @@ bool Tokens::on_readable(std::size_t j) {
         to_send -= pass;
         std::size_t next = j + 1 == chain->watched.size() ? 0 : j + 1;
         if (::write(chain->writer[next], buffer, pass) != static_cast<ssize_t>(pass)) {
-            std::perror("fd_scaling: write");
-            std::exit(1);
+            std::perror("fd_scaling: write");  // a socketpair with room: cannot happen
+            std::abort();
         }
     }
     return fired >= target;
@@ -68,8 +69,8 @@ void start(Tokens& tokens, const Chain& chain, std::size_t active, std::size_t t
     for (std::size_t a = 0; a < active; ++a) {
         char token = 't';
         if (::write(chain.writer[a * n / active], &token, 1) != 1) {
-            std::perror("fd_scaling: write");
-            std::exit(1);
+            std::perror("fd_scaling: write");  // a socketpair with room: cannot happen
+            std::abort();
         }
     }
 }
@@ -95,7 +96,8 @@ std::optional<Chain> make_chain(std::size_t n, std::vector<kit::UniqueFd>& owner
     for (std::size_t i = 0; i < n / 2; ++i) {
         int fds[2] = {-1, -1};
         if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) {
-            std::fprintf(stderr, "fd_scaling: socketpair() #%zu: %s\n", i, std::strerror(errno));
+            std::fprintf(stderr, "fd_scaling: socketpair() #%zu: %s\n", i,
+                         std::error_code(errno, std::system_category()).message().c_str());
             return std::nullopt;
         }
         owner.emplace_back(fds[0]);
