@@ -4,6 +4,11 @@
 #include "connection.hpp"
 #include "deadline.hpp"
 
+#include "kit/net.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <deque>
 #include <string>
@@ -19,11 +24,27 @@ IoEvents events_for(Interest interest) {
     return {.readable = interest == Interest::readable, .writable = interest == Interest::writable};
 }
 
+// What a read of @p fd would find now: 0 when it would fail with EAGAIN
+// (drained), else 1 (bytes or EOF), or -errno when the socket has an
+// error. A peek, so the Connection still does the real read; but a peek
+// *consumes* a pending error (ECONNRESET), so the caller must act on it.
+int peek_for_more(int fd) {
+    char byte = 0;
+    ssize_t n = 0;
+    do {
+        n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0) {
+        return 1;
+    }
+    return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+}
+
 // The targets' connections on one Loop: it keeps each one's watch in step
 // with what the connection waits for.
 class LoopFetch {
 public:
-    LoopFetch(Loop& loop, FetchLog& log) : loop_(loop), log_(log) {}
+    LoopFetch(Loop& loop, FetchLog& log, Reads reads) : loop_(loop), log_(log), reads_(reads) {}
 
     void start(const Url& url) {
         Connection& c = connections_.emplace_back(connections_.size(), log_);
@@ -64,6 +85,18 @@ private:
     void step(Connection& c) {
         int fd = c.fd();  // taken first: a connection that finishes closes it
         c.on_ready();
+        // Edge-triggered: the backend will not report bytes left behind,
+        // so read until none are (each on_ready() reads once).
+        while (reads_ == Reads::until_eagain && c.interest() == Interest::readable) {
+            int more = peek_for_more(fd);
+            if (more < 0) {
+                c.fail(reason_from_errno(-more));
+            }
+            if (more <= 0) {
+                break;
+            }
+            c.on_ready();
+        }
         if (c.finished()) {
             // The fd is closed already, and that is fine: select and poll
             // keep the interest in our memory, not the kernel's, so the
@@ -89,13 +122,14 @@ private:
 
     Loop& loop_;
     FetchLog& log_;
+    Reads reads_;
     std::deque<Connection> connections_;  // a deque never moves its elements
 };
 
 }  // namespace
 
-void fetch_on_loop(Loop& loop, const FetchOptions& options, FetchLog& log) {
-    LoopFetch fetch(loop, log);
+void fetch_on_loop(Loop& loop, const FetchOptions& options, FetchLog& log, Reads reads) {
+    LoopFetch fetch(loop, log, reads);
     for (const Url& url : options.targets) {
         fetch.start(url);
     }

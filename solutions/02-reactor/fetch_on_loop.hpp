@@ -15,9 +15,21 @@
 
 namespace kit {
 
+/// How a connection's read callback reads.
+enum class Reads {
+    /// One read per readiness, as stage 1: the loop calls again while bytes
+    /// are left, which keeps one chatty server from starving the others.
+    once_per_readiness,
+    /// Until the socket is empty: what an edge-triggered backend needs,
+    /// since it reports an fd only when new bytes arrive (lessons/03-epoll.md).
+    until_eagain,
+};
+
 /// Fetches options.targets on @p loop, with options.timeout as one global
-/// deadline and options.stall as in stage 1; every target is finished in
-/// @p log when it returns, and nothing is left watched on @p loop.
-void fetch_on_loop(Loop& loop, const FetchOptions& options, FetchLog& log);
+/// deadline and options.stall as in stage 1, reading as @p reads says;
+/// every target is finished in @p log when it returns, and nothing is left
+/// watched on @p loop.
+void fetch_on_loop(Loop& loop, const FetchOptions& options, FetchLog& log,
+                   Reads reads = Reads::once_per_readiness);
 
 }  // namespace kit

@@ -1,0 +1,28 @@
+// fetch_program_main(): a fetch program over a list of backends.
+//
+// Stage 2's fetch program, generalised once so that stage 3 (epoll) and
+// stage 4 (kqueue) each pass their longer backend list instead of copying
+// the program: it makes the backend that --backend names, runs
+// fetch_on_loop() on a Loop over it, and reads the way the backend needs
+// (reads_for_backend()). Lesson: lessons/03-epoll.md.
+#pragma once
+
+#include "backends.hpp"
+
+#include <string_view>
+#include <vector>
+
+namespace kit {
+
+/// What a fetch program built on fetch_program_main() is.
+struct FetchProgramSpec {
+    std::string_view description;      ///< One line for --help.
+    std::vector<BackendMaker> makers;  ///< What --backend may name.
+    std::string_view default_backend;  ///< One of the makers' names.
+};
+
+/// Runs the fetch program @p spec describes: parses @p argv as fetch_main()
+/// does, and returns its exit status.
+int fetch_program_main(int argc, char** argv, FetchProgramSpec spec);
+
+}  // namespace kit

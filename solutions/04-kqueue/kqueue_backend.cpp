@@ -1,0 +1,174 @@
+// The kqueue backend (compare Redis's ae_kqueue.c, libev's ev_kqueue.c,
+// mio's selector/kqueue.rs): the interest lives in the kernel as knotes,
+// one per (fd, filter); a change is a struct kevent in a changelist.
+//
+// Notes about this API, its traps:
+// - Reading and writing are *separate filters*, EVFILT_READ and
+//   EVFILT_WRITE, each its own knote, added and deleted on its own. So
+//   modify() may need two changes (one per filter), and wait() may get two
+//   events for one fd, in any order: we merge them into one ReadyFd, since
+//   the Loop wants each fd once (Redis's ae_kqueue.c does the same).
+// - kevent() takes changes and returns events in one call, and a real
+//   program batches its changes into the next wait (libev does). We apply
+//   each change at once, in its own call, so that an error belongs to the
+//   watch() that caused it, and a failed add can be undone; the cost is a
+//   system call per change, as with epoll_ctl().
+// - A change that fails comes back as an *event* with EV_ERROR, when the
+//   eventlist has room; with no room (we pass none) kevent() fails with
+//   errno instead. Either way it is easy to miss: check both.
+// - EV_EOF: the peer hung up, though data may still hold bytes to read.
+//   Like poll's POLLHUP we report it as readable and writable, and let the
+//   read or write that follows find out (a refused connect() shows up as
+//   EVFILT_WRITE with EV_EOF; SO_ERROR says why).
+// - close() removes an fd's knotes (on a real kqueue, even when a dup()
+//   keeps the file open; not so on the Linux emulation, which is built on
+//   epoll). Deleting afterwards fails with EBADF or ENOENT: done, as the
+//   Backend contract wants.
+// - The timeout is a struct timespec; NULL waits forever. A signal makes
+//   kevent() fail with EINTR; the Loop takes it as "nothing is ready".
+#include "kqueue_backend.hpp"
+
+#include "kit/unique_fd.hpp"
+
+#include <sys/event.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <span>
+#include <utility>
+#include <vector>
+
+namespace kit {
+
+namespace {
+
+// A change to the knote of one filter of fd (EV_ADD or EV_DELETE).
+struct kevent knote_change(int fd, short filter, unsigned short action) {
+    struct kevent change {};
+    EV_SET(&change, static_cast<uintptr_t>(fd), filter, action, 0, 0, nullptr);
+    return change;
+}
+
+class KqueueBackend final : public Backend {
+public:
+    explicit KqueueBackend(UniqueFd kq) : kq_(std::move(kq)), events_(kFirstBatch) {}
+
+    [[nodiscard]] std::string_view name() const override { return "kqueue"; }
+
+    // Two filters, so up to two changes: a filter that is wanted now and
+    // was not is added, one that was wanted and is not is deleted.
+    [[nodiscard]] std::error_code modify(int fd, IoEvents old_interest,
+                                         IoEvents new_interest) override {
+        std::vector<struct kevent> changes;
+        add_changes(fd, EVFILT_READ, old_interest.readable, new_interest.readable, changes);
+        add_changes(fd, EVFILT_WRITE, old_interest.writable, new_interest.writable, changes);
+        for (std::size_t i = 0; i < changes.size(); ++i) {
+            if (apply(changes[i]) == 0 || changes[i].flags == EV_DELETE) {
+                continue;  // done; or a delete after close(), which is done too
+            }
+            std::error_code error{errno, std::system_category()};
+            undo(std::span(changes.data(), i));  // the interest must be unchanged
+            return error;
+        }
+        return {};
+    }
+
+    [[nodiscard]] std::error_code wait(std::optional<std::chrono::milliseconds> timeout,
+                                       std::vector<ReadyFd>& ready) override {
+        ready.clear();
+        timespec limit{};
+        if (timeout) {
+            limit.tv_sec = static_cast<time_t>(timeout->count() / 1000);
+            limit.tv_nsec = static_cast<long>(timeout->count() % 1000 * 1'000'000);
+        }
+        int count = ::kevent(kq_.get(), nullptr, 0, events_.data(),
+                             static_cast<int>(events_.size()), timeout ? &limit : nullptr);
+        if (count < 0) {
+            return {errno, std::system_category()};
+        }
+        for (const struct kevent& event :
+             std::span(events_.data(), static_cast<std::size_t>(count))) {
+            if ((event.flags & EV_ERROR) != 0) {  // we pass no changes: cannot happen
+                ready.clear();
+                return {static_cast<int>(event.data), std::system_category()};
+            }
+            add_ready(static_cast<int>(event.ident), translate(event), ready);
+        }
+        for (const ReadyFd& r : ready) {  // leave the merge map clean for next time
+            slot_of_fd_[static_cast<std::size_t>(r.fd)] = kNoSlot;
+        }
+        if (static_cast<std::size_t>(count) == events_.size() && events_.size() < kLastBatch) {
+            events_.resize(events_.size() * 2);
+        }
+        return {};
+    }
+
+private:
+    static constexpr std::size_t kFirstBatch = 64;
+    static constexpr std::size_t kLastBatch = 4096;
+    static constexpr std::size_t kNoSlot = static_cast<std::size_t>(-1);
+
+    // The change for one filter, if its interest changes.
+    static void add_changes(int fd, short filter, bool was_wanted, bool is_wanted,
+                            std::vector<struct kevent>& changes) {
+        if (is_wanted && !was_wanted) {
+            changes.push_back(knote_change(fd, filter, EV_ADD));
+        } else if (was_wanted && !is_wanted) {
+            changes.push_back(knote_change(fd, filter, EV_DELETE));
+        }
+    }
+
+    // What one event means to the Loop: its filter, or both on EV_EOF.
+    static IoEvents translate(const struct kevent& event) {
+        bool eof = (event.flags & EV_EOF) != 0;
+        return {.readable = eof || event.filter == EVFILT_READ,
+                .writable = eof || event.filter == EVFILT_WRITE};
+    }
+
+    // One change, applied now: 0, or -1 with errno.
+    int apply(const struct kevent& change) {
+        return ::kevent(kq_.get(), &change, 1, nullptr, 0, nullptr);
+    }
+
+    // Reverts changes already applied (an add is deleted, a delete re-added).
+    void undo(std::span<const struct kevent> applied) {
+        for (struct kevent change : applied) {
+            change.flags = change.flags == EV_ADD ? EV_DELETE : EV_ADD;
+            apply(change);
+        }
+    }
+
+    // Merges the events of one fd's two filters into one ReadyFd.
+    void add_ready(int fd, IoEvents events, std::vector<ReadyFd>& ready) {
+        auto index = static_cast<std::size_t>(fd);
+        if (index >= slot_of_fd_.size()) {
+            slot_of_fd_.resize(index + 1, kNoSlot);
+        }
+        std::size_t& slot = slot_of_fd_[index];
+        if (slot == kNoSlot) {
+            slot = ready.size();
+            ready.push_back({fd, events});
+        } else {
+            ready[slot].events.readable |= events.readable;
+            ready[slot].events.writable |= events.writable;
+        }
+    }
+
+    UniqueFd kq_;
+    std::vector<struct kevent> events_;  // kevent()'s answer, reused
+    // fd -> its index in this wait's ready list (kNoSlot: none yet).
+    std::vector<std::size_t> slot_of_fd_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_kqueue_backend(std::error_code& error) {
+    UniqueFd kq(::kqueue());
+    if (!kq) {
+        error = {errno, std::system_category()};
+        return nullptr;
+    }
+    return std::make_unique<KqueueBackend>(std::move(kq));
+}
+
+}  // namespace kit
