@@ -1,7 +1,6 @@
 // The fetch client on the Loop; see fetch_on_loop.hpp.
 #include "fetch_on_loop.hpp"
 
-#include "connection.hpp"
 #include "deadline.hpp"
 
 #include "kit/net.hpp"
@@ -10,9 +9,9 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <deque>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 namespace kit {
 
@@ -40,93 +39,115 @@ int peek_for_more(int fd) {
     return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
 }
 
-// The targets' connections on one Loop: it keeps each one's watch in step
-// with what the connection waits for.
-class LoopFetch {
-public:
-    LoopFetch(Loop& loop, FetchLog& log, Reads reads) : loop_(loop), log_(log), reads_(reads) {}
-
-    void start(const Url& url) {
-        Connection& c = connections_.emplace_back(connections_.size(), log_);
-        c.start(url);
-        if (c.finished()) {
-            return;  // failed at once (an unresolvable host): nothing to watch
-        }
-        int fd = c.fd();
-        std::error_code error =
-            loop_.watch(fd, events_for(c.interest()), [this, &c](IoEvents) { step(c); });
-        if (error) {
-            // The loop cannot watch this fd (select: not below FD_SETSIZE).
-            std::fprintf(stderr, "fetch: %s: cannot watch fd %d with %s: %s\n", url.text.c_str(),
-                         fd, std::string(loop_.backend_name()).c_str(), error.message().c_str());
-            c.fail(Reason::fd_limit);
-        }
-    }
-
-    void stall_first_read(std::chrono::milliseconds duration) {
-        if (!connections_.empty()) {
-            connections_.front().stall_first_read(duration);
-        }
-    }
-
-    // Ends every unfinished connection with @p reason and unwatches it.
-    void fail_unfinished(Reason reason) {
-        for (Connection& c : connections_) {
-            if (!c.finished()) {
-                int fd = c.fd();
-                c.fail(reason);
-                loop_.unwatch(fd);
-            }
-        }
-    }
-
-private:
-    // The connection's fd is ready: one handler, then follow its new interest.
-    void step(Connection& c) {
-        int fd = c.fd();  // taken first: a connection that finishes closes it
-        c.on_ready();
-        // Edge-triggered: the backend will not report bytes left behind,
-        // so read until none are (each on_ready() reads once).
-        while (reads_ == Reads::until_eagain && c.interest() == Interest::readable) {
-            int more = peek_for_more(fd);
-            if (more < 0) {
-                c.fail(reason_from_errno(-more));
-            }
-            if (more <= 0) {
-                break;
-            }
-            c.on_ready();
-        }
-        if (c.finished()) {
-            // The fd is closed already, and that is fine: select and poll
-            // keep the interest in our memory, not the kernel's, so the
-            // backend only drops a bit or an entry (epoll's kernel set drops
-            // a closed fd by itself, and its backend takes that as done).
-            // Nothing can have reused the number in between: we opened
-            // nothing since the close.
-            loop_.unwatch(fd);
-            if (log_.all_finished()) {
-                loop_.stop();
-            }
-            return;
-        }
-        // The same fd with a new interest: select and poll accept it, since
-        // they accepted it in watch().
-        if (std::error_code error = loop_.modify(fd, events_for(c.interest()))) {
-            std::fprintf(stderr, "fetch: cannot change the watch of fd %d: %s\n", fd,
-                         error.message().c_str());
-            c.fail(Reason::io);
-            loop_.unwatch(fd);
-        }
-    }
-
-    Loop& loop_;
-    FetchLog& log_;
-    Reads reads_;
-    std::deque<Connection> connections_;  // a deque never moves its elements
-};
-
 }  // namespace
+
+LoopFetch::LoopFetch(Loop& loop, FetchLog& log, Reads reads, FetchHooks hooks)
+    : loop_(loop), log_(log), reads_(reads), hooks_(std::move(hooks)) {}
+
+void LoopFetch::start(const Url& url) {
+    const std::size_t target = connections_.size();
+    Connection& c = connections_.emplace_back(target, log_);
+    c.start(url);
+    if (c.finished()) {
+        return;  // failed at once (an unresolvable host): nothing to watch
+    }
+    int fd = c.fd();
+    std::error_code error =
+        loop_.watch(fd, events_for(c.interest()), [this, target](IoEvents) { step(target); });
+    if (error) {
+        // The loop cannot watch this fd (select: not below FD_SETSIZE).
+        std::fprintf(stderr, "fetch: %s: cannot watch fd %d with %s: %s\n", url.text.c_str(), fd,
+                     std::string(loop_.backend_name()).c_str(), error.message().c_str());
+        c.fail(Reason::fd_limit);
+        return;
+    }
+    if (hooks_.watched) {
+        hooks_.watched(target);
+    }
+}
+
+void LoopFetch::stall_first_read(std::chrono::milliseconds duration) {
+    if (!connections_.empty()) {
+        connections_.front().stall_first_read(duration);
+    }
+}
+
+void LoopFetch::fail(std::size_t target, Reason reason) {
+    Connection& c = connections_.at(target);
+    if (!c.finished()) {
+        int fd = c.fd();
+        c.fail(reason);
+        finished(target, fd);
+    }
+}
+
+void LoopFetch::fail_unfinished(Reason reason) {
+    for (std::size_t target = 0; target < connections_.size(); ++target) {
+        fail(target, reason);
+    }
+}
+
+void LoopFetch::run() {
+    loop_.on_wait([this](Clock::time_point began, Clock::time_point ended, int ready) {
+        log_.wait(began, ended, ready);
+    });
+    if (!log_.all_finished()) {
+        if (std::error_code error = loop_.run()) {
+            std::fprintf(stderr, "fetch: waiting with %s failed: %s\n",
+                         std::string(loop_.backend_name()).c_str(), error.message().c_str());
+            fail_unfinished(Reason::io);
+        }
+    }
+    loop_.on_wait(nullptr);
+}
+
+// The connection's fd is ready: one handler, then follow its new interest.
+void LoopFetch::step(std::size_t target) {
+    Connection& c = connections_[target];
+    if (hooks_.ready) {
+        hooks_.ready(target);
+    }
+    int fd = c.fd();  // taken first: a connection that finishes closes it
+    c.on_ready();
+    // Edge-triggered: the backend will not report bytes left behind,
+    // so read until none are (each on_ready() reads once).
+    while (reads_ == Reads::until_eagain && c.interest() == Interest::readable) {
+        int more = peek_for_more(fd);
+        if (more < 0) {
+            c.fail(reason_from_errno(-more));
+        }
+        if (more <= 0) {
+            break;
+        }
+        c.on_ready();
+    }
+    if (c.finished()) {
+        return finished(target, fd);
+    }
+    // The same fd with a new interest: select and poll accept it, since
+    // they accepted it in watch().
+    if (std::error_code error = loop_.modify(fd, events_for(c.interest()))) {
+        std::fprintf(stderr, "fetch: cannot change the watch of fd %d: %s\n", fd,
+                     error.message().c_str());
+        c.fail(Reason::io);
+        finished(target, fd);
+    }
+}
+
+// The connection is finished, and its fd closed already. That is fine:
+// select and poll keep the interest in our memory, not the kernel's, so
+// the backend only drops a bit or an entry (epoll's kernel set drops a
+// closed fd by itself, and its backend takes that as done). Nothing can
+// have reused the number in between: we opened nothing since the close.
+void LoopFetch::finished(std::size_t target, int fd) {
+    loop_.unwatch(fd);
+    if (hooks_.finished) {
+        hooks_.finished(target);
+    }
+    if (log_.all_finished()) {
+        loop_.stop();
+    }
+}
 
 void fetch_on_loop(Loop& loop, const FetchOptions& options, FetchLog& log, Reads reads) {
     LoopFetch fetch(loop, log, reads);
@@ -138,18 +159,7 @@ void fetch_on_loop(Loop& loop, const FetchOptions& options, FetchLog& log, Reads
     Deadline deadline(loop, Clock::now() + options.timeout,
                       [&fetch] { fetch.fail_unfinished(Reason::timeout); });
     loop.add_source(deadline);
-    loop.on_wait([&log](Clock::time_point began, Clock::time_point ended, int ready) {
-        log.wait(began, ended, ready);
-    });
-
-    if (!log.all_finished()) {
-        if (std::error_code error = loop.run()) {
-            std::fprintf(stderr, "fetch: waiting with %s failed: %s\n",
-                         std::string(loop.backend_name()).c_str(), error.message().c_str());
-            fetch.fail_unfinished(Reason::io);
-        }
-    }
-    loop.on_wait(nullptr);
+    fetch.run();
     loop.remove_source(deadline);
 }
 

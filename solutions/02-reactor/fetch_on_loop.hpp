@@ -1,17 +1,26 @@
-// fetch_on_loop(): the fetch client on the Loop, for any backend.
+// LoopFetch and fetch_on_loop(): the fetch client on the Loop, for any backend.
 //
 // Stage 1's Connection state machine (solutions/01-select/connection.hpp,
 // unchanged) driven by the Loop instead of a hand-written select() loop:
 // each connection's fd is watched for what its interest() asks, its
 // callback calls on_ready() and then follows the new interest; the global
 // deadline is a Source. Stages 3 and 4 run the very same client on epoll
-// and kqueue. Lesson: lessons/02-reactor.md, "The fetch client on the Loop".
+// and kqueue; stage 5 follows each target through FetchHooks to arm and
+// cancel its timers. Lesson: lessons/02-reactor.md, "The fetch client on the Loop".
 #pragma once
 
+#include "connection.hpp"
 #include "loop.hpp"
 
 #include "kit/fetch_log.hpp"
 #include "kit/fetch_main.hpp"
+#include "kit/outcome.hpp"
+#include "kit/url.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <functional>
 
 namespace kit {
 
@@ -23,6 +32,53 @@ enum class Reads {
     /// Until the socket is empty: what an edge-triggered backend needs,
     /// since it reports an fd only when new bytes arrive (lessons/03-epoll.md).
     until_eagain,
+};
+
+/// Per-target hooks: how a later stage follows each target without copying
+/// the driver (stage 5 arms and cancels its timers here). Each is called
+/// with the target's index, on the loop thread, for targets whose fd got
+/// watched (one that fails at once never is); any may be left empty.
+struct FetchHooks {
+    std::function<void(std::size_t)> watched;   ///< Its fd is watched: the connect is under way.
+    std::function<void(std::size_t)> ready;     ///< Its fd is ready; its handler runs next.
+    std::function<void(std::size_t)> finished;  ///< It is finished, and its fd unwatched.
+};
+
+/// The targets' connections on one Loop: keeps each one's watch in step
+/// with what its connection waits for, and stops the loop when all are done.
+class LoopFetch {
+public:
+    /// A client on @p loop that reports to @p log, reads as @p reads says,
+    /// and tells @p hooks what happens to each target.
+    LoopFetch(Loop& loop, FetchLog& log, Reads reads = Reads::once_per_readiness,
+              FetchHooks hooks = {});
+
+    /// Starts the next target (targets are numbered in the order started).
+    void start(const Url& url);
+
+    /// The `--stall` demo: the first target's first read sleeps @p duration.
+    void stall_first_read(std::chrono::milliseconds duration);
+
+    /// Ends @p target now with @p reason (a timer fired), if unfinished.
+    void fail(std::size_t target, Reason reason);
+
+    /// Ends every unfinished target with @p reason.
+    void fail_unfinished(Reason reason);
+
+    /// Runs the loop until every target is finished or the loop is
+    /// stopped, recording each wait in the log; if waiting fails, the
+    /// unfinished targets fail as `io`.
+    void run();
+
+private:
+    void step(std::size_t target);
+    void finished(std::size_t target, int fd);
+
+    Loop& loop_;
+    FetchLog& log_;
+    Reads reads_;
+    FetchHooks hooks_;
+    std::deque<Connection> connections_;  // a deque never moves its elements
 };
 
 /// Fetches options.targets on @p loop, with options.timeout as one global
