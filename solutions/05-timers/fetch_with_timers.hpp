@@ -1,0 +1,24 @@
+// fetch_with_timers(): the fetch client on the Loop, with a TimerQueue.
+//
+// Stage 2's client (Connection, unchanged, each fd watched for what it
+// asks) plus timers: the global --timeout is one timer instead of the
+// Deadline source, and every connection gets its own --connect-timeout and
+// --idle-timeout timers, so a slow server fails on its own deadline while
+// the others go on. Lesson: lessons/05-timers.md, "Timeouts per connection".
+#pragma once
+
+#include "loop.hpp"
+
+#include "kit/fetch_log.hpp"
+#include "kit/fetch_main.hpp"
+
+namespace kit {
+
+/// Fetches options.targets on @p loop: options.timeout bounds the whole
+/// run (REASON `timeout`), options.connect_timeout each connect
+/// (`connect-timeout`), options.idle_timeout each connection's silence once
+/// connected (`idle-timeout`). Every target is finished in @p log when it
+/// returns, and nothing is left watched on @p loop.
+void fetch_with_timers(Loop& loop, const FetchOptions& options, FetchLog& log);
+
+}  // namespace kit
