@@ -16,6 +16,7 @@ packages=(
   doxygen graphviz                                 # API docs (a test)
   chromium fonts-dejavu-core                       # rendering the slides (a test)
   curl ca-certificates git                         # a real HTTP client; npm over TLS
+  libev-dev libuv1-dev pkg-config                  # bench-timers compares the kit with them
 )
 # Debian's npm conflicts with NodeSource's nodejs, which bundles npm:
 # ask for nodejs and npm only when there is no npm at all.
