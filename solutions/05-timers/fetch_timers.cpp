@@ -20,7 +20,9 @@
 namespace {
 
 // The backends this stage runs on (later stages' lists add epoll, kqueue).
-std::vector<kit::BackendMaker> backends() { return kit::stage2_backends(); }
+std::vector<kit::BackendMaker> backends() {
+    return kit::stage2_backends();
+}
 
 void fetch_all(const kit::FetchOptions& options, kit::FetchLog& log) {
     std::string error;

@@ -78,9 +78,8 @@ void TimerQueue::dispatch(Clock::time_point now) {
     while (!heap_.empty() && heap_.front().deadline <= now) {
         const Entry top = heap_.front();
         remove_from_heap(0);
-        due_.push_back(Due{.deadline = top.deadline,
-                           .slot = top.slot,
-                           .generation = slots_[top.slot].generation});
+        due_.push_back(Due{
+            .deadline = top.deadline, .slot = top.slot, .generation = slots_[top.slot].generation});
     }
     // By index: due_ is not touched by the callbacks, but it is a member,
     // and an index reads plainly as "this pass's list, in order".

@@ -2,8 +2,8 @@
 // against the O(n) TimerList as the reference, and one periodic timer on a
 // real Loop. No test asserts a real time except the drift test, which has
 // wide margins.
-#include "timer_list.hpp"
 #include "timer_queue.hpp"
+#include "timer_list.hpp"
 
 #include "loop.hpp"
 #include "poll_backend.hpp"
@@ -174,10 +174,9 @@ TEST(TimerQueue, ManyTimersFireInDeadlineOrder) {
     Clock::time_point dispatch_now = start;
     for (std::size_t i = 0; i < kTimers; ++i) {
         Clock::time_point deadline = start + std::chrono::microseconds(delay_us(random));
-        timers.after(deadline - start,
-                     [&fired, &dispatch_now, deadline, i] {
-                         fired.push_back({deadline, i, dispatch_now});
-                     });
+        timers.after(deadline - start, [&fired, &dispatch_now, deadline, i] {
+            fired.push_back({deadline, i, dispatch_now});
+        });
     }
     std::uniform_int_distribution<std::int64_t> step_us(0, 20'000);
     while (timers.size() > 0) {
@@ -211,25 +210,26 @@ TEST(TimerQueue, AgreesWithTheListOnRandomOperations) {
     };
     for (int op = 0; op < 20'000; ++op) {
         const int tag = static_cast<int>(ids.size());
-        const auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 50)(random));
+        const auto delay =
+            std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 50)(random));
         if (chance(35)) {
             // Some callbacks cancel another timer: the same one in both.
-            const int victim = tag > 0 && chance(20)
-                                   ? std::uniform_int_distribution<int>(0, tag - 1)(random)
-                                   : -1;
-            ids.emplace_back(heap.after(delay,
-                                        [&, tag, victim] {
-                                            heap_fired.push_back(tag);
-                                            if (victim >= 0) {
-                                                heap.cancel(ids[static_cast<std::size_t>(victim)].first);
-                                            }
-                                        }),
-                             list.after(delay, [&, tag, victim] {
-                                 list_fired.push_back(tag);
-                                 if (victim >= 0) {
-                                     list.cancel(ids[static_cast<std::size_t>(victim)].second);
-                                 }
-                             }));
+            const int victim =
+                tag > 0 && chance(20) ? std::uniform_int_distribution<int>(0, tag - 1)(random) : -1;
+            ids.emplace_back(
+                heap.after(delay,
+                           [&, tag, victim] {
+                               heap_fired.push_back(tag);
+                               if (victim >= 0) {
+                                   heap.cancel(ids[static_cast<std::size_t>(victim)].first);
+                               }
+                           }),
+                list.after(delay, [&, tag, victim] {
+                    list_fired.push_back(tag);
+                    if (victim >= 0) {
+                        list.cancel(ids[static_cast<std::size_t>(victim)].second);
+                    }
+                }));
         } else if (chance(5)) {
             const auto period = std::max(delay, std::chrono::milliseconds(1));
             ids.emplace_back(heap.every(period, [&, tag] { heap_fired.push_back(tag); }),
@@ -239,7 +239,8 @@ TEST(TimerQueue, AgreesWithTheListOnRandomOperations) {
                 ids[std::uniform_int_distribution<std::size_t>(0, ids.size() - 1)(random)];
             ASSERT_EQ(heap.cancel(heap_id), list.cancel(list_id)) << "cancel() at operation " << op;
         } else {
-            clock.now += std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 20)(random));
+            clock.now +=
+                std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 20)(random));
             ASSERT_EQ(heap.time_to_next(clock.now), list.time_to_next(clock.now))
                 << "time_to_next() at operation " << op;
             heap.dispatch(clock.now);

@@ -62,8 +62,8 @@ double ns_per(Clock::duration elapsed, std::size_t count) {
 
 // Timer i of the lateness run is due at start + offset(i): evenly spread.
 Clock::duration offset(const Workload& w, std::size_t i) {
-    return milliseconds(500) + w.spread * static_cast<std::int64_t>(i) /
-                                   static_cast<std::int64_t>(w.timers);
+    return milliseconds(500) +
+           w.spread * static_cast<std::int64_t>(i) / static_cast<std::int64_t>(w.timers);
 }
 
 // The latest lateness seen, shared by every callback of one run.
@@ -143,7 +143,9 @@ void ev_late(struct ev_loop* /*loop*/, ev_timer* watcher, int /*events*/) {
     timer->late->saw(timer->deadline);
 }
 
-double seconds(Clock::duration d) { return duration<double>(d).count(); }
+double seconds(Clock::duration d) {
+    return duration<double>(d).count();
+}
 
 Result bench_libev(const Workload& w) {
     Result result;
@@ -202,7 +204,9 @@ struct UvTimer {
     std::size_t* fired;
 };
 
-void uv_count(uv_timer_t* handle) { ++*reinterpret_cast<UvTimer*>(handle)->fired; }
+void uv_count(uv_timer_t* handle) {
+    ++*reinterpret_cast<UvTimer*>(handle)->fired;
+}
 
 void uv_late(uv_timer_t* handle) {
     auto* timer = reinterpret_cast<UvTimer*>(handle);

@@ -25,9 +25,9 @@ TEST(QuadHeap, PopsTheEarliestFirst) {
     }
     std::vector<int> popped;
     while (!heap.empty()) {
-        popped.push_back(static_cast<int>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(heap.top().deadline.time_since_epoch())
-                .count()));
+        popped.push_back(static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              heap.top().deadline.time_since_epoch())
+                                              .count()));
         heap.pop();
     }
     EXPECT_EQ(popped, (std::vector<int>{10, 20, 30, 40, 50, 60}));
@@ -53,9 +53,10 @@ TEST(QuadHeap, AgreesWithSortingOnRandomPushesAndPops) {
         if (reference.empty() || std::uniform_int_distribution<int>(0, 2)(random) > 0) {
             TimerKey k = key(std::uniform_int_distribution<int>(0, 1000)(random), sequence++);
             heap.push(k);
-            reference.insert(std::upper_bound(reference.begin(), reference.end(), k,
-                                              [](const TimerKey& a, const TimerKey& b) { return b < a; }),
-                             k);
+            reference.insert(
+                std::upper_bound(reference.begin(), reference.end(), k,
+                                 [](const TimerKey& a, const TimerKey& b) { return b < a; }),
+                k);
         } else {
             ASSERT_EQ(heap.top(), reference.back()) << "operation " << op;
             heap.pop();
