@@ -30,6 +30,7 @@
 #include <cstring>
 #include <numeric>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -90,8 +91,7 @@ Result bench_kit(const Workload& w) {
         result.add_fire_ns = ns_per(Clock::now() - start, w.timers);
         loop.remove_source(timers);
         if (fired != w.timers) {
-            std::fprintf(stderr, "kit: %zu of %zu timers fired\n", fired, w.timers);
-            std::exit(1);
+            throw std::runtime_error("kit: only " + std::to_string(fired) + " timers fired");
         }
     }
     {
@@ -163,8 +163,7 @@ Result bench_libev(const Workload& w) {
         ev_run(loop, 0);  // returns when no watcher is active
         result.add_fire_ns = ns_per(Clock::now() - start, w.timers);
         if (fired != w.timers) {
-            std::fprintf(stderr, "libev: %zu of %zu timers fired\n", fired, w.timers);
-            std::exit(1);
+            throw std::runtime_error("libev: only " + std::to_string(fired) + " timers fired");
         }
     }
     {
@@ -236,8 +235,7 @@ Result bench_libuv(const Workload& w) {
         uv_run(&loop, UV_RUN_DEFAULT);  // returns when no timer is active
         result.add_fire_ns = ns_per(Clock::now() - start, w.timers);
         if (fired != w.timers) {
-            std::fprintf(stderr, "libuv: %zu of %zu timers fired\n", fired, w.timers);
-            std::exit(1);
+            throw std::runtime_error("libuv: only " + std::to_string(fired) + " timers fired");
         }
     }
     {
@@ -288,9 +286,9 @@ Workload make_workload(std::size_t timers, milliseconds spread) {
     return w;
 }
 
-void usage() {
+int usage() {
     std::fprintf(stderr, "usage: bench-timers [--timers N] [--spread-ms MS]\n");
-    std::exit(2);
+    return 2;
 }
 
 }  // namespace
@@ -304,16 +302,24 @@ int main(int argc, char** argv) {
         } else if (i + 1 < argc && std::strcmp(argv[i], "--spread-ms") == 0) {
             spread_ms = std::strtol(argv[++i], nullptr, 10);
         } else {
-            usage();
+            return usage();
         }
     }
     if (timers == 0 || spread_ms <= 0) {
-        usage();
+        return usage();
     }
     const Workload w = make_workload(timers, milliseconds(spread_ms));
-    const Result kit = bench_kit(w);
-    const Result ev = bench_libev(w);
-    const Result uv = bench_libuv(w);
+    Result kit;
+    Result ev;
+    Result uv;
+    try {
+        kit = bench_kit(w);
+        ev = bench_libev(w);
+        uv = bench_libuv(w);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "bench-timers: %s\n", error.what());
+        return 1;
+    }
 
 #ifdef NDEBUG
     const char* build = "optimized";
