@@ -211,8 +211,10 @@ void TimerQueue::run(const Due& due, Clock::time_point now) {
     // Re-armed from its previous deadline, not from now: the loop's
     // lateness and the callback's run time do not add up from tick to
     // tick (no drift). Ticks the loop missed entirely are skipped, not run
-    // in a burst: the next tick is the first one on the grid after now,
-    // as libev's ev_periodic does (its ev_timer re-arms from now instead).
+    // in a burst: the next tick is the first one on the grid after now.
+    // libev's repeating ev_timer also adds the period to the deadline, but
+    // once behind it restarts from now, off its grid; libuv's repeating
+    // timers re-arm from the loop's now, and drift.
     Clock::time_point next = due.deadline + period;
     if (next <= now) {
         next += period * ((now - next) / period + 1);
