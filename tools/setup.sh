@@ -16,7 +16,7 @@ packages=(
   doxygen graphviz                                 # API docs (a test)
   chromium fonts-dejavu-core                       # rendering the slides (a test)
   curl ca-certificates git                         # a real HTTP client; npm over TLS
-  libev-dev                                        # the fd-scaling benchmark compares with libev
+  libev-dev libuv1-dev pkg-config                  # the benchmarks compare the kit with libev, libuv
 )
 # Debian's npm conflicts with NodeSource's nodejs, which bundles npm:
 # ask for nodejs and npm only when there is no npm at all.

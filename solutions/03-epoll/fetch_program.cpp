@@ -1,11 +1,7 @@
 // A fetch program over a list of backends; see fetch_program.hpp.
 #include "fetch_program.hpp"
 
-#include "fetch_on_loop.hpp"
-#include "loop.hpp"
 #include "stage3_backends.hpp"
-
-#include "kit/fetch_main.hpp"
 
 #include <cstdio>
 #include <memory>
@@ -22,7 +18,8 @@ int fetch_program_main(int argc, char** argv, FetchProgramSpec spec) {
             choices.push_back(std::move(name));
         }
     }
-    auto fetch_all = [&makers = spec.makers](const FetchOptions& options, FetchLog& log) {
+    auto fetch_all = [&makers = spec.makers, &client = spec.client](const FetchOptions& options,
+                                                                    FetchLog& log) {
         std::string error;
         std::unique_ptr<Backend> backend = make_backend(options.backend, makers, error);
         if (!backend) {  // fetch_main() knew the name, but its maker failed
@@ -33,11 +30,13 @@ int fetch_program_main(int argc, char** argv, FetchProgramSpec spec) {
             return;
         }
         Loop loop(std::move(backend));
-        fetch_on_loop(loop, options, log, reads_for_backend(options.backend));
+        client(loop, options, log, reads_for_backend(options.backend));
     };
     return fetch_main(argc, argv,
                       {.description = spec.description,
-                       .features = {.backends = std::move(choices), .stall = true},
+                       .features = {.backends = std::move(choices),
+                                    .stall = true,
+                                    .connection_timeouts = spec.connection_timeouts},
                        .run = fetch_all});
 }
 

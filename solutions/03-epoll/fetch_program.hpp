@@ -8,7 +8,13 @@
 #pragma once
 
 #include "backends.hpp"
+#include "fetch_on_loop.hpp"
+#include "loop.hpp"
 
+#include "kit/fetch_log.hpp"
+#include "kit/fetch_main.hpp"
+
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +25,10 @@ struct FetchProgramSpec {
     std::string_view description;      ///< One line for --help.
     std::vector<BackendMaker> makers;  ///< What --backend may name.
     std::string_view default_backend;  ///< One of the makers' names.
+    /// The client run on the Loop: fetch_on_loop(), unless a later stage
+    /// brings its own (stage 5: fetch_with_timers()).
+    std::function<void(Loop&, const FetchOptions&, FetchLog&, Reads)> client = fetch_on_loop;
+    bool connection_timeouts = false;  ///< Accepts --connect-timeout and --idle-timeout.
 };
 
 /// Runs the fetch program @p spec describes: parses @p argv as fetch_main()

@@ -35,7 +35,11 @@ void print_usage(std::ostream& out, const FetchProgram& program) {
         out << " [--backend " << names(program.features.backends, "|") << "]";
     }
     out << " [--timeout SECONDS] [--trace FILE]"
-        << (program.features.stall ? " [--stall SECONDS]" : "") << " URL...\n"
+        << (program.features.stall ? " [--stall SECONDS]" : "")
+        << (program.features.connection_timeouts
+                ? " [--connect-timeout SECONDS] [--idle-timeout SECONDS]"
+                : "")
+        << " URL...\n"
         << "  " << program.description << "\n"
         << "  URL is http://host[:port]/path. Prints one line per target as it finishes:\n"
         << "    ok URL STATUS BYTES MS | fail URL REASON MS, then: total MS ok=N fail=M\n"
@@ -113,6 +117,17 @@ int fetch_main(int argc, char** argv, const FetchProgram& program) {
                                    " needs a number of seconds, more than 0 and at most 3600");
             }
             (arg == "--timeout" ? options.timeout : options.stall) = *duration;
+        } else if ((arg == "--connect-timeout" || arg == "--idle-timeout") &&
+                   program.features.connection_timeouts) {
+            std::optional<std::string> text = take_value();
+            std::optional<std::chrono::milliseconds> duration =
+                text ? parse_seconds(*text) : std::nullopt;
+            if (!duration) {
+                return usage_error(arg +
+                                   " needs a number of seconds, more than 0 and at most 3600");
+            }
+            (arg == "--connect-timeout" ? options.connect_timeout : options.idle_timeout) =
+                *duration;
         } else if (arg == "--trace") {
             std::optional<std::string> path = take_value();
             if (!path || path->empty()) {

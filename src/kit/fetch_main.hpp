@@ -7,6 +7,8 @@
 //
 //     fetch [--backend NAME] [--timeout SECONDS] [--trace FILE] URL...
 //
+// (stage 5 on, also [--connect-timeout SECONDS] [--idle-timeout SECONDS]).
+//
 // Exit status: 0 when every target is ok, 1 when any failed, 2 for a usage
 // error (one line on stderr).
 //
@@ -20,6 +22,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +36,11 @@ struct FetchOptions {
     std::string trace_path;                    ///< --trace FILE, empty when not tracing.
     std::string backend;                       ///< --backend NAME, else the default (stage 2 on).
     std::chrono::milliseconds stall{0};  ///< --stall (stage 1 demo): a handler sleeps this long.
+    /// --connect-timeout (stage 5): how long each connect may take; none when not given.
+    std::optional<std::chrono::milliseconds> connect_timeout;
+    /// --idle-timeout (stage 5): how long each connection may go without
+    /// receiving anything once connected; none when not given.
+    std::optional<std::chrono::milliseconds> idle_timeout;
 };
 
 /// The options a program accepts beyond --timeout and --trace.
@@ -40,6 +48,8 @@ struct FetchFeatures {
     /// The names --backend accepts, default first; empty: no --backend option.
     std::vector<std::string> backends;
     bool stall = false;  ///< Accepts --stall SECONDS.
+    /// Accepts --connect-timeout SECONDS and --idle-timeout SECONDS (stage 5 on).
+    bool connection_timeouts = false;
 };
 
 /// A stage's fetch program, as fetch_main() runs it.

@@ -21,6 +21,10 @@ std::string_view to_string(Reason reason) {
             return "io";
         case Reason::fd_limit:
             return "fd-limit";
+        case Reason::connect_timeout:
+            return "connect-timeout";
+        case Reason::idle_timeout:
+            return "idle-timeout";
     }
     return "io";  // unreachable: every enumerator is handled above
 }

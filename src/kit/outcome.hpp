@@ -20,6 +20,10 @@ enum class Reason {
     resolve,       ///< The host name did not resolve.
     io,            ///< Any other system error.
     fd_limit,      ///< No fd could be had, or select() cannot watch it.
+    /// The connect took longer than --connect-timeout (stage 5).
+    connect_timeout,
+    /// Nothing arrived for --idle-timeout once connected (stage 5).
+    idle_timeout,
 };
 
 /// The report word for @p reason, e.g. "bad-response".

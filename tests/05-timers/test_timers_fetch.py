@@ -1,0 +1,148 @@
+"""Stage 5 behaviour: timers per connection (lessons/05-timers.md).
+
+What these tests show: with a timer queue in the loop, every connection can
+have deadlines of its own. A server that sends a little every 100 ms is
+alive, so an idle timeout of 300 ms lets it finish, while a shorter global
+--timeout still ends the whole run (`timeout`). A silent server fails with
+`idle-timeout` on its own deadline while the others go on and finish. A
+connect that never completes fails with `connect-timeout`.
+
+Stage 1's behaviour tests also run against this program, once per backend
+(tests/CMakeLists.txt: stage05.<track>.behaviour.01-select.<backend>); the
+tests here run on every backend too (BACKENDS). Times are checked as
+orderings and wide margins only: machines are noisy.
+"""
+from __future__ import annotations
+
+import socket
+import sys
+import time
+
+import pytest
+
+from contract import check_usage_error
+from fetchrun import run_fetch
+
+BACKENDS = ["select", "poll"]
+backends = pytest.mark.parametrize("backend", BACKENDS)
+
+
+def trickle(servers) -> str:
+    """A server that sends 10 chunks, one every 100 ms: about 1 s in all."""
+    return servers.trickle(total_bytes=1000, chunk_bytes=100, interval_ms=100)
+
+
+@backends
+def test_a_trickle_survives_an_idle_timeout_longer_than_its_pauses(servers, backend):
+    url = trickle(servers)
+    run = run_fetch([url], timeout=10, args=["--backend", backend, "--idle-timeout", "0.3"])
+    line = run.line(url)
+    assert (line.kind, line.bytes) == ("ok", 1000), \
+        f"expected the trickle (a chunk every 100 ms) to survive --idle-timeout 0.3, got {line}"
+
+
+@backends
+def test_a_shorter_global_timeout_still_fails_the_trickle(servers, backend):
+    url = trickle(servers)
+    run = run_fetch([url], timeout=0.5, args=["--backend", backend, "--idle-timeout", "0.3"])
+    line = run.line(url)
+    assert line.reason == "timeout", \
+        f"expected the global --timeout 0.5 to end a 1 s trickle as `timeout`, got {line}"
+    assert 400 <= line.ms < 3000, f"expected the failure near 500 ms, got {line.ms} ms"
+
+
+@backends
+def test_a_silent_server_fails_idle_timeout_on_its_own_deadline(servers, backend):
+    silent, quick, slow = servers.silent(), servers.delayed(50), trickle(servers)
+    run = run_fetch([silent, quick, slow], timeout=10,
+                    args=["--backend", backend, "--idle-timeout", "0.3"])
+    failed = run.line(silent)
+    assert failed.reason == "idle-timeout", f"expected fail idle-timeout, got {failed}"
+    assert 250 <= failed.ms < 3000, \
+        f"expected the silent server to fail near its 300 ms idle deadline, got {failed.ms} ms"
+    for url in (quick, slow):
+        assert run.line(url).kind == "ok", f"expected ok for {url}, got {run.line(url)}"
+    assert run.finish_order().index(silent) < run.finish_order().index(slow), \
+        "expected the silent server to fail while the trickle was still going " \
+        f"(its own deadline, not the end of the run), got {run.finish_order()}"
+    assert run.total_ms < 5000, \
+        f"expected the run to end with the trickle, long before --timeout 10, got {run.total_ms} ms"
+
+
+@backends
+def test_without_an_idle_timeout_the_global_timeout_catches_a_silent_server(servers, backend):
+    silent, quick = servers.silent(), servers.delayed(50)
+    run = run_fetch([silent, quick], timeout=0.5, args=["--backend", backend])
+    assert run.line(silent).reason == "timeout", f"expected fail timeout, got {run.line(silent)}"
+    assert run.line(quick).kind == "ok"
+
+
+@pytest.fixture
+def hung_connect():
+    """A URL whose connect never completes: a listener with a full backlog.
+
+    listen(0) queues one finished handshake; we make it (and never accept),
+    so the kernel drops every later SYN and the client's connect() stays in
+    progress, retrying, for minutes. Linux behaves so; elsewhere, or if a
+    probe connects after all, the test is skipped rather than made to lie.
+    """
+    if not sys.platform.startswith("linux"):
+        pytest.skip("a full listen backlog drops SYNs on Linux; other systems may answer RST")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    filler = socket.create_connection(("127.0.0.1", port), timeout=2)
+    probe = socket.socket()
+    probe.setblocking(False)
+    try:
+        probe.connect_ex(("127.0.0.1", port))
+        time.sleep(0.2)
+        if probe.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0 and \
+                probe.getpeername() is not None:
+            pytest.skip("a connect to a listener with a full backlog completed here")
+    except OSError:
+        pass  # not connected: getpeername() fails with ENOTCONN, as we want
+    finally:
+        probe.close()
+    yield f"http://127.0.0.1:{port}/"
+    filler.close()
+    listener.close()
+
+
+@backends
+def test_a_connect_that_hangs_fails_connect_timeout_alone(servers, hung_connect, backend):
+    quick = servers.delayed(50)
+    run = run_fetch([hung_connect, quick], timeout=10,
+                    args=["--backend", backend, "--connect-timeout", "0.3"])
+    failed = run.line(hung_connect)
+    assert failed.reason == "connect-timeout", f"expected fail connect-timeout, got {failed}"
+    assert 250 <= failed.ms < 3000, f"expected the failure near 300 ms, got {failed.ms} ms"
+    assert run.line(quick).kind == "ok", f"expected ok for {quick}, got {run.line(quick)}"
+    steps = run.milestones(hung_connect)
+    assert "connect-start" in steps and "connected" not in steps, \
+        f"expected a connect that started and never completed, got milestones {steps}"
+
+
+def test_a_connect_timeout_does_not_limit_the_response(servers):
+    url = servers.delayed(600)
+    run = run_fetch([url], timeout=10, args=["--connect-timeout", "0.3"])
+    assert run.line(url).kind == "ok", \
+        f"expected --connect-timeout to bound the connect only, got {run.line(url)}"
+
+
+def test_help_lists_the_timeouts():
+    run = run_fetch([], args=["--help"], trace=False, check_contract=False)
+    assert "--connect-timeout SECONDS" in run.stdout and "--idle-timeout SECONDS" in run.stdout, \
+        f"expected --help to list --connect-timeout and --idle-timeout, got {run.stdout!r}"
+
+
+@pytest.mark.parametrize("args", [
+    ["--idle-timeout", "0", "http://127.0.0.1/"],
+    ["--idle-timeout", "-1", "http://127.0.0.1/"],
+    ["--connect-timeout", "soon", "http://127.0.0.1/"],
+    ["--connect-timeout=", "http://127.0.0.1/"],
+    ["http://127.0.0.1/", "--idle-timeout"],
+], ids=["zero", "negative", "not-a-number", "empty", "missing"])
+def test_a_bad_timeout_is_a_usage_error(args):
+    check_usage_error(args)
