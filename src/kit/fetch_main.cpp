@@ -60,6 +60,27 @@ std::optional<std::chrono::milliseconds> parse_seconds(const std::string& text) 
     }
 }
 
+// Where the value of the duration option @p arg goes, or nullptr when
+// @p arg is not one that @p program accepts.
+std::chrono::milliseconds* duration_option(const std::string& arg, const FetchProgram& program,
+                                           FetchOptions& options) {
+    if (arg == "--timeout") {
+        return &options.timeout;
+    }
+    if (arg == "--stall" && program.features.stall) {
+        return &options.stall;
+    }
+    if (program.features.connection_timeouts) {
+        if (arg == "--connect-timeout") {
+            return &options.connect_timeout.emplace();
+        }
+        if (arg == "--idle-timeout") {
+            return &options.idle_timeout.emplace();
+        }
+    }
+    return nullptr;
+}
+
 // Does nothing: its only effect is that a blocked call returns EINTR.
 void on_interrupt(int /*signal*/) {}
 
@@ -108,26 +129,15 @@ int fetch_main(int argc, char** argv, const FetchProgram& program) {
             print_usage(std::cout, program);
             return 0;
         }
-        if (arg == "--timeout" || (arg == "--stall" && program.features.stall)) {
+        if (std::chrono::milliseconds* duration = duration_option(arg, program, options)) {
             std::optional<std::string> text = take_value();
-            std::optional<std::chrono::milliseconds> duration =
+            std::optional<std::chrono::milliseconds> seconds =
                 text ? parse_seconds(*text) : std::nullopt;
-            if (!duration) {
+            if (!seconds) {
                 return usage_error(arg +
                                    " needs a number of seconds, more than 0 and at most 3600");
             }
-            (arg == "--timeout" ? options.timeout : options.stall) = *duration;
-        } else if ((arg == "--connect-timeout" || arg == "--idle-timeout") &&
-                   program.features.connection_timeouts) {
-            std::optional<std::string> text = take_value();
-            std::optional<std::chrono::milliseconds> duration =
-                text ? parse_seconds(*text) : std::nullopt;
-            if (!duration) {
-                return usage_error(arg +
-                                   " needs a number of seconds, more than 0 and at most 3600");
-            }
-            (arg == "--connect-timeout" ? options.connect_timeout : options.idle_timeout) =
-                *duration;
+            *duration = *seconds;
         } else if (arg == "--trace") {
             std::optional<std::string> path = take_value();
             if (!path || path->empty()) {

@@ -67,6 +67,13 @@ inline SocketPair socket_pair() {
     return pair;
 }
 
+/// One wait of @p backend with timeout 0: what is ready now.
+inline std::vector<kit::ReadyFd> ready_now(kit::Backend& backend) {
+    std::vector<kit::ReadyFd> ready;
+    EXPECT_FALSE(backend.wait(std::chrono::milliseconds(0), ready));
+    return ready;
+}
+
 inline void send_byte(const kit::UniqueFd& fd) {
     char byte = 'x';
     ASSERT_EQ(::write(fd.get(), &byte, 1), 1) << "write()";

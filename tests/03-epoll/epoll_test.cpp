@@ -49,14 +49,8 @@ using namespace std::chrono_literals;
 using loop_suite::kBoth;
 using loop_suite::kReadable;
 using loop_suite::kWritable;
+using loop_suite::ready_now;
 using loop_suite::socket_pair;
-
-// One wait of @p backend with timeout 0: what is ready now.
-std::vector<kit::ReadyFd> ready_now(kit::Backend& backend) {
-    std::vector<kit::ReadyFd> ready;
-    EXPECT_FALSE(backend.wait(0ms, ready));
-    return ready;
-}
 
 void send_bytes(const kit::UniqueFd& fd, std::size_t count) {
     std::string bytes(count, 'x');

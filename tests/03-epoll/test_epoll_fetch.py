@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from contract import check_backend_fetches_in_readiness_order, check_large_response_arrives_whole
 from fetchrun import run_fetch
 
 BACKENDS = ["select", "poll", "epoll", "epoll-et"]
@@ -17,21 +18,12 @@ BACKENDS = ["select", "poll", "epoll", "epoll-et"]
 
 @pytest.mark.parametrize("backend", ["epoll", "epoll-et"])
 def test_each_epoll_backend_fetches_and_traces_the_same(servers, backend):
-    urls = [servers.delayed(300), servers.delayed(100)]
-    run = run_fetch(urls, args=["--backend", backend])
-    assert run.finish_order() == urls[::-1], \
-        f"expected the faster server first on {backend}, got {run.finish_order()}"
-    assert run.waits(), f"expected the loop's waits in the trace on {backend}, got none"
+    check_backend_fetches_in_readiness_order(servers, backend)
 
 
 @pytest.mark.parametrize("backend", ["epoll", "epoll-et"])
 def test_a_large_response_arrives_whole(servers, backend):
-    size = 4 * 1024 * 1024
-    url = servers.large_body(size)
-    run = run_fetch([url], args=["--backend", backend, "--timeout", "5"])
-    line = run.line(url)
-    assert line.kind == "ok" and line.bytes is not None and line.bytes >= size, \
-        f"expected the {size}-byte body to arrive on {backend} (ET must drain), got {line}"
+    check_large_response_arrives_whole(servers, backend)
 
 
 def test_help_lists_the_backends_the_default_first():

@@ -40,12 +40,7 @@ using namespace std::chrono_literals;
 using loop_suite::kBoth;
 using loop_suite::kReadable;
 using loop_suite::kWritable;
-
-std::vector<kit::ReadyFd> ready_now(kit::Backend& backend) {
-    std::vector<kit::ReadyFd> ready;
-    EXPECT_FALSE(backend.wait(0ms, ready));
-    return ready;
-}
+using loop_suite::ready_now;
 
 TEST(KqueueFactory, Stage4ListsStage3sBackendsThenKqueue) {
     EXPECT_EQ(kit::backend_names(kit::stage4_backends()),

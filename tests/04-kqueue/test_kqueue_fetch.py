@@ -7,24 +7,16 @@ here are about what stage 4 adds: kqueue in the backend list, the default.
 """
 from __future__ import annotations
 
+from contract import check_backend_fetches_in_readiness_order, check_large_response_arrives_whole
 from fetchrun import run_fetch
 
 
 def test_kqueue_fetches_and_traces_the_same(servers):
-    urls = [servers.delayed(300), servers.delayed(100)]
-    run = run_fetch(urls, args=["--backend", "kqueue"])
-    assert run.finish_order() == urls[::-1], \
-        f"expected the faster server first on kqueue, got {run.finish_order()}"
-    assert run.waits(), "expected the loop's waits in the trace on kqueue, got none"
+    check_backend_fetches_in_readiness_order(servers, "kqueue")
 
 
 def test_a_large_response_arrives_whole(servers):
-    size = 4 * 1024 * 1024
-    url = servers.large_body(size)
-    run = run_fetch([url], args=["--backend", "kqueue", "--timeout", "5"])
-    line = run.line(url)
-    assert line.kind == "ok" and line.bytes is not None and line.bytes >= size, \
-        f"expected the {size}-byte body to arrive on kqueue, got {line}"
+    check_large_response_arrives_whole(servers, "kqueue")
 
 
 def test_help_lists_the_backends_kqueue_first():

@@ -3,7 +3,8 @@
 Each stage's test file keeps its own test functions (so a learner reads
 what their stage is held to in one file) and calls these for the parts
 that do not change from stage to stage: one good target, how each broken
-server must be reported, and how a usage error must look.
+server must be reported, how a usage error must look, and what every new
+backend must do.
 """
 from __future__ import annotations
 
@@ -52,3 +53,22 @@ def check_usage_error(args: list[str]) -> None:
     assert run.stdout == "", f"expected nothing on stdout, got {run.stdout!r}"
     assert len(run.stderr.strip().splitlines()) == 1, \
         f"expected one line on stderr, got {run.stderr!r}"
+
+
+def check_backend_fetches_in_readiness_order(servers, backend: str) -> None:
+    """On `backend`: the faster server finishes first, and the trace has the loop's waits."""
+    urls = [servers.delayed(300), servers.delayed(100)]
+    run = run_fetch(urls, args=["--backend", backend])
+    assert run.finish_order() == urls[::-1], \
+        f"expected the faster server first on {backend}, got {run.finish_order()}"
+    assert run.waits(), f"expected the loop's waits in the trace on {backend}, got none"
+
+
+def check_large_response_arrives_whole(servers, backend: str) -> None:
+    """On `backend`: a 4 MiB body arrives whole (an edge-triggered loop must drain)."""
+    size = 4 * 1024 * 1024
+    url = servers.large_body(size)
+    run = run_fetch([url], args=["--backend", backend, "--timeout", "5"])
+    line = run.line(url)
+    assert line.kind == "ok" and line.bytes is not None and line.bytes >= size, \
+        f"expected the {size}-byte body to arrive on {backend}, got {line}"
