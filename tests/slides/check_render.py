@@ -91,6 +91,8 @@ def build_decks(out: Path, timeout: float) -> list[Path]:
     decks = sorted(DECKS.glob("*.md"))
     if not decks:
         raise CheckFailed(f"no decks found in {DECKS}")
+    for deck in decks:
+        check_code_blocks(deck)
     out.mkdir(parents=True, exist_ok=True)
     cmd = [str(MARP), "--no-stdin", "--html", "--input-dir", str(DECKS), "--output", str(out)]
     print("build:", " ".join(cmd))
@@ -111,6 +113,24 @@ def build_decks(out: Path, timeout: float) -> list[Path]:
     shutil.copytree(IMAGES, out / "images", dirs_exist_ok=True)
     print(f"build: {len(htmls)} deck(s) in {time.monotonic() - started:.1f} s")
     return htmls
+
+
+def check_code_blocks(deck: Path) -> None:
+    """Every code block must close on the slide that opens it.
+
+    An unclosed ``` swallows the slides after it into one code block: Marp
+    still renders, and something is drawn, so the screenshots alone would
+    not notice (a bad merge did exactly that once).
+    """
+    opened_at = None  # line number of the open fence, if one is open
+    for number, line in enumerate(deck.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith("```"):
+            opened_at = number if opened_at is None else None
+        elif line.strip() == "---" and opened_at is not None:
+            raise CheckFailed(f"{deck.name}:{opened_at}: code block not closed before the "
+                              f"slide break on line {number}")
+    if opened_at is not None:
+        raise CheckFailed(f"{deck.name}:{opened_at}: code block not closed at the end of the deck")
 
 
 # ---------------------------------------------------------------- the HTML
