@@ -14,5 +14,6 @@ int main(int argc, char** argv) {
                         "poll() or epoll (stage 3)",
          .makers = kit::stage3_backends(),
          // The default: O(ready) per wait, with the Loop's own level-triggered contract.
-         .default_backend = "epoll"});
+         .default_backend = "epoll",
+         .reads = kit::reads_for_backend});
 }

@@ -4,6 +4,7 @@
 // kqueue (the default here: on Linux the kit's emulation runs it).
 // Lesson: lessons/04-kqueue.md.
 #include "fetch_program.hpp"
+#include "stage3_backends.hpp"
 #include "stage4_backends.hpp"
 
 int main(int argc, char** argv) {
@@ -12,5 +13,6 @@ int main(int argc, char** argv) {
         {.description = "non-blocking fetch of all targets at once on the Loop, over select(), "
                         "poll(), epoll or kqueue (stage 4)",
          .makers = kit::stage4_backends(),
-         .default_backend = "kqueue"});
+         .default_backend = "kqueue",
+         .reads = kit::reads_for_backend});
 }

@@ -6,6 +6,7 @@
 // its own (fetch_with_timers.cpp). Lesson: lessons/05-timers.md.
 #include "fetch_program.hpp"
 #include "fetch_with_timers.hpp"
+#include "stage3_backends.hpp"
 #include "stage4_backends.hpp"
 
 int main(int argc, char** argv) {
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
                         "connect and idle timeouts per connection (stage 5)",
          .makers = kit::stage4_backends(),
          .default_backend = "poll",
+         .reads = kit::reads_for_backend,
          .client = kit::fetch_with_timers,
          .connection_timeouts = true});
 }

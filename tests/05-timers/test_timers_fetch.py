@@ -9,8 +9,9 @@ connect that never completes fails with `connect-timeout`.
 
 Stage 1's behaviour tests also run against this program, once per backend
 (tests/CMakeLists.txt: stage05.<track>.behaviour.01-select.<backend>); the
-tests here run on every backend too (BACKENDS). Times are checked as
-orderings and wide margins only: machines are noisy.
+tests here run on every backend too (the stage's BACKENDS there; select
+and poll when run by hand). Times are checked as orderings and wide
+margins only: machines are noisy.
 """
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ import time
 
 import pytest
 
-from contract import check_usage_error
-from fetchrun import run_fetch
+from contract import check_large_response_arrives_whole, check_usage_error
+from fetchrun import backends_under_test, run_fetch
 
-BACKENDS = ["select", "poll"]
+BACKENDS = backends_under_test(["select", "poll"])
 backends = pytest.mark.parametrize("backend", BACKENDS)
 
 
@@ -129,6 +130,12 @@ def test_a_connect_timeout_does_not_limit_the_response(servers):
     run = run_fetch([url], timeout=10, args=["--connect-timeout", "0.3"])
     assert run.line(url).kind == "ok", \
         f"expected --connect-timeout to bound the connect only, got {run.line(url)}"
+
+
+@backends
+def test_a_large_response_arrives_whole(servers, backend):
+    """Each backend is read the way it needs (epoll-et until EAGAIN), as in stage 3."""
+    check_large_response_arrives_whole(servers, backend)
 
 
 def test_help_lists_the_timeouts():

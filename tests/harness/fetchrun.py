@@ -105,6 +105,12 @@ def fetch_backend() -> str | None:
     return os.environ.get("KIT_BACKEND") or None
 
 
+def backends_under_test(default: list[str]) -> list[str]:
+    """The backends a stage's own tests run on: the stage's BACKENDS in
+    tests/CMakeLists.txt (KIT_BACKENDS), or `default` when run by hand."""
+    return os.environ.get("KIT_BACKENDS", "").split() or default
+
+
 def fetch_program() -> str:
     """The fetch program under test, from KIT_FETCH."""
     path = os.environ.get("KIT_FETCH")

@@ -1,8 +1,6 @@
 // A fetch program over a list of backends; see fetch_program.hpp.
 #include "fetch_program.hpp"
 
-#include "stage3_backends.hpp"
-
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -18,10 +16,9 @@ int fetch_program_main(int argc, char** argv, FetchProgramSpec spec) {
             choices.push_back(std::move(name));
         }
     }
-    auto fetch_all = [&makers = spec.makers, &client = spec.client](const FetchOptions& options,
-                                                                    FetchLog& log) {
+    auto fetch_all = [&spec](const FetchOptions& options, FetchLog& log) {
         std::string error;
-        std::unique_ptr<Backend> backend = make_backend(options.backend, makers, error);
+        std::unique_ptr<Backend> backend = make_backend(options.backend, spec.makers, error);
         if (!backend) {  // fetch_main() knew the name, but its maker failed
             std::fprintf(stderr, "fetch: %s\n", error.c_str());
             for (std::size_t i = 0; i < options.targets.size(); ++i) {
@@ -30,7 +27,7 @@ int fetch_program_main(int argc, char** argv, FetchProgramSpec spec) {
             return;
         }
         Loop loop(std::move(backend));
-        client(loop, options, log, reads_for_backend(options.backend));
+        spec.client(loop, options, log, spec.reads(options.backend));
     };
     return fetch_main(argc, argv,
                       {.description = spec.description,

@@ -1,10 +1,11 @@
 // fetch_program_main(): a fetch program over a list of backends.
 //
-// Stage 2's fetch program, generalised once so that stage 3 (epoll) and
-// stage 4 (kqueue) each pass their longer backend list instead of copying
-// the program: it makes the backend that --backend names, runs
-// fetch_on_loop() on a Loop over it, and reads the way the backend needs
-// (reads_for_backend()). Lesson: lessons/03-epoll.md.
+// Stage 2's fetch program, written once over any list of backends, so that
+// stage 3 (epoll), stage 4 (kqueue) and stage 5 (timers) each pass their
+// longer list, and their own client, instead of copying the program: it
+// makes the backend that --backend names, runs the client on a Loop over
+// it, and reads the way that backend needs. Lessons: lessons/02-reactor.md
+// and lessons/03-epoll.md.
 #pragma once
 
 #include "backends.hpp"
@@ -25,6 +26,12 @@ struct FetchProgramSpec {
     std::string_view description;      ///< One line for --help.
     std::vector<BackendMaker> makers;  ///< What --backend may name.
     std::string_view default_backend;  ///< One of the makers' names.
+    /// How the client must read on the backend of that name: once per
+    /// readiness, unless an edge-triggered backend needs draining (stage
+    /// 3's reads_for_backend()).
+    std::function<Reads(std::string_view backend)> reads = [](std::string_view) {
+        return Reads::once_per_readiness;
+    };
     /// The client run on the Loop: fetch_on_loop(), unless a later stage
     /// brings its own (stage 5: fetch_with_timers()).
     std::function<void(Loop&, const FetchOptions&, FetchLog&, Reads)> client = fetch_on_loop;
