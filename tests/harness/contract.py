@@ -17,6 +17,9 @@ FAILING_SERVERS = [
     ("malformed", lambda servers: servers.malformed_status(), "bad-response"),
     ("early-close", lambda servers: servers.early_close(), "bad-response"),
     ("too-large", lambda servers: servers.large_body(9 * 1024 * 1024), "too-large"),
+    # A host name with an empty label: the resolver refuses it at once,
+    # without asking DNS, so this case needs no network.
+    ("unresolvable", lambda servers: "http://no-such-host..invalid/", "resolve"),
 ]
 FAILING_IDS = [name for name, _, _ in FAILING_SERVERS]
 FAILING_CASES = [(start, reason) for _, start, reason in FAILING_SERVERS]
