@@ -7,8 +7,8 @@
 // wall time per delivered event, the median of a few timed runs. select
 // only runs where every fd is below FD_SETSIZE. Build it in Release:
 //
-//     cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release
-//     cmake --build build/release --target fd_scaling
+//     cmake --preset release
+//     cmake --build --preset release --target fd_scaling
 //     build/release/tools/bench/fd_scaling --json fd-scaling.json
 //
 // and draw the plot with tools/plot_fd_scaling.py. Lesson: lessons/03-epoll.md.

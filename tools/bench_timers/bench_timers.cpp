@@ -1,7 +1,7 @@
 // bench-timers: the kit's TimerQueue against libev and libuv, in one run.
 //
-//     cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release
-//     cmake --build build/release --target bench-timers
+//     cmake --preset release
+//     cmake --build --preset release --target bench-timers
 //     build/release/tools/bench_timers/bench-timers [--timers N] [--spread-ms MS] [--rounds R]
 //
 // Three measurements, the same random numbers for all three libraries:
