@@ -508,6 +508,15 @@ def test_render_keeps_at_least_the_minimum_width():
     assert max(len(line) for line in lines[: len(rows)]) == gantt.MIN_WIDTH
 
 
+def test_charts_with_the_same_outcome_width_put_their_bars_in_the_same_columns():
+    short = gantt.parse_trace(trace_of([("s", 0, 2000, None, "fail timeout")]))
+    long = gantt.parse_trace(trace_of([("s", 0, 300, None, "fail idle-timeout")]))
+    width = max(len(gantt.outcome(row)) for row in short + long)
+    bars = [bar_of(gantt.render_chart(rows, 2000, 80, gantt.ASCII, outcome_width=width)[0])
+            for rows in (short, long)]
+    assert len(bars[0]) == len(bars[1])
+
+
 # --- demo -------------------------------------------------------------------
 
 FAKE_FETCH = """\
