@@ -133,10 +133,12 @@ def run_fetch(program: Path, trace_file: Path, extra_args: list[str] = ()) -> Fe
                                     timeout=RUN_LIMIT_SECONDS, check=False)
         except subprocess.TimeoutExpired:
             raise DemoError(f"{stage}: the program ran longer than {RUN_LIMIT_SECONDS} s; stopped it")
-    if not trace_file.is_file():
+    try:
+        rows = gantt.parse_trace(gantt.load_trace(trace_file))
+    except (OSError, ValueError):  # no trace, or half of one: the program stopped early
         detail = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[-1]
-        raise DemoError(f"{stage}: the program wrote no trace (exit code {result.returncode}: {detail})")
-    rows = gantt.parse_trace(gantt.load_trace(trace_file))
+        raise DemoError(f"{stage}: the program wrote no trace (exit code {result.returncode}: "
+                        f"{detail})") from None
     labels = {url: label for label, url in servers}
     for row in rows:
         row.label = labels.get(row.label, row.label)

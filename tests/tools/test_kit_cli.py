@@ -567,3 +567,21 @@ def test_demo_compares_stage_0_with_the_newest_stage(tmp_path):
     for label in ("900 ms server", "600 ms server", "300 ms server", "silent server"):
         assert out.count(label) == 2  # one row in each chart
     assert (tmp_path / "demo" / "02-poll.trace.json").is_file()
+
+def demo(build: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, str(TOOLS / "demo.py"), "--build-dir", str(build), *args]
+    return subprocess.run(command, capture_output=True, text=True, env=kit_env(), timeout=120)
+
+
+def test_demo_says_when_a_program_stopped_before_its_trace_was_whole(tmp_path):
+    program = tmp_path / "solutions" / "00-blocking" / "fetch"
+    write(program, f"#!{sys.executable}\nimport sys\n"
+                   "args = sys.argv[1:]\n"
+                   "open(args[args.index('--trace') + 1], 'w').close()  # an empty trace\n"
+                   "sys.exit('dispatch() is still a TODO')\n")
+    program.chmod(program.stat().st_mode | stat.S_IXUSR)
+    result = demo(tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("demo: 00-blocking: the program wrote no trace")
+    assert "still a TODO" in result.stderr and "Traceback" not in result.stderr
+
