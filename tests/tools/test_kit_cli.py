@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -568,6 +569,7 @@ def test_demo_compares_stage_0_with_the_newest_stage(tmp_path):
         assert out.count(label) == 2  # one row in each chart
     assert (tmp_path / "demo" / "02-poll.trace.json").is_file()
 
+
 def demo(build: Path, *args: str) -> subprocess.CompletedProcess:
     command = [sys.executable, str(TOOLS / "demo.py"), "--build-dir", str(build), *args]
     return subprocess.run(command, capture_output=True, text=True, env=kit_env(), timeout=120)
@@ -585,3 +587,47 @@ def test_demo_says_when_a_program_stopped_before_its_trace_was_whole(tmp_path):
     assert result.stderr.startswith("demo: 00-blocking: the program wrote no trace")
     assert "still a TODO" in result.stderr and "Traceback" not in result.stderr
 
+
+@pytest.mark.parametrize("stages, args, says", [
+    (["00-blocking", "02-poll"], [], "the newest is stage 2"),
+    (["00-blocking", "05-timers"], ["--stage", "2"], "not --stage 2"),
+])
+def test_demo_timeouts_needs_stage_5_or_later(tmp_path, stages, args, says):
+    for stage in stages:
+        install_fetch(tmp_path, stage, [(0, 100, "ok 200 1")] * 4)
+    result = demo(tmp_path, "--timeouts", *args)
+    assert result.returncode == 1
+    assert result.stderr.startswith("demo: --timeouts needs stage 5 or later")
+    assert says in result.stderr and len(result.stderr.splitlines()) == 1
+    assert result.stdout == ""
+
+
+def test_demo_timeouts_shows_the_idle_timeout_failing_only_the_silent_server(tmp_path):
+    """The real stage 5 program, on real servers: global timeout only, then an idle timeout."""
+    build = Path(os.environ.get("KIT_BUILD_DIR") or REPO / "build" / "dev")  # ctest sets it
+    real = build / "solutions" / "05-timers" / "fetch"
+    if not os.access(real, os.X_OK):
+        pytest.skip(f"{real} is not built")
+    (tmp_path / "solutions" / "05-timers").mkdir(parents=True)
+    (tmp_path / "solutions" / "05-timers" / "fetch").symlink_to(real)
+    result = demo(tmp_path, "--timeouts", "--backend", "poll")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+
+    def outcomes(label: str) -> list[tuple[str, float]]:
+        """(how it ended, seconds) of the label's row in each chart, top chart first."""
+        rows = [line for line in out.splitlines() if line.strip().startswith(label + " ")]
+        ends = [re.search(r"(ok|fail \S+) ([\d.]+) s$", row) for row in rows]
+        return [(end.group(1), float(end.group(2))) for end in ends]
+
+    assert out.index("Global timeout only: --backend poll --timeout 2.5") \
+        < out.index("With an idle timeout: --backend poll --timeout 2.5 --idle-timeout 0.3")
+    (silent_global, silent_global_s), (silent_idle, silent_idle_s) = outcomes("silent server")
+    (trickle_global, trickle_global_s), (trickle_idle, trickle_idle_s) = outcomes("trickle server")
+    assert (silent_global, silent_idle) == ("fail timeout", "fail idle-timeout"), out
+    assert (trickle_global, trickle_idle) == ("ok", "ok"), out
+    # Without an idle timeout the silent server holds the run past the trickle's end;
+    # with one, it fails on its own deadline while the trickle is still going.
+    assert silent_global_s > trickle_global_s and silent_idle_s < trickle_idle_s, out
+    assert "the silent server failed idle-timeout at" in out and "not timeout at" in out
+    assert (tmp_path / "demo" / "05-timers.idle.trace.json").is_file()
