@@ -1,18 +1,28 @@
 #!/usr/bin/env python3
-"""demo: the classroom demo, blocking fetch against an event loop, side by side.
+"""demo: the classroom demos, fetch programs on real servers, as text Gantt charts.
 
-It starts four fixture servers on 127.0.0.1: three answer after 900, 600 and
-300 ms, the fourth never answers. Then it runs two fetch programs on the same
-four URLs with --timeout 1.5, each writing a trace: stage 0's (blocking: one
-URL after the other) and the newest stage built (an event loop: all at once).
-Both timelines are drawn as text Gantt charts on the same time scale, so the
-class sees at a glance that the blocking program adds the delays up and waits
-the full timeout for the silent server, while the event loop waits for the
-slowest only once.
+Two scenarios, each a pair of runs on fresh fixture servers (127.0.0.1),
+drawn one above the other on the same time scale:
+
+The default, blocking fetch against an event loop. Four servers: three
+answer after 900, 600 and 300 ms, the fourth never answers. Stage 0's
+program (blocking: one URL after the other) and the newest stage built (an
+event loop: all at once) run on the same four URLs with --timeout 1.5. The
+class sees that the blocking program adds the delays up and waits the full
+timeout for the silent server, while the event loop waits for the slowest
+only once.
+
+--timeouts, a timer per connection (stage 5 on). Three servers: one
+trickles its answer, a chunk every 100 ms (1.2 s in all), one never
+answers, one answers after 200 ms. The same program runs twice: with only a
+global --timeout 2.5, the silent server holds the run until 2.5 s; with
+--idle-timeout 0.3 added, it fails `idle-timeout` 0.3 s after it connected,
+while the trickle, whose pauses are shorter, goes on and finishes.
 
     ./kit demo                      (builds first, then runs this)
     python3 tools/demo.py --stage 1 --track exercise
     ./kit demo --stage 2 --backend select     (stage 2 on: the loop's backend)
+    ./kit demo --timeouts                     (the newest stage, 5 or later)
 
 Every server is stopped at the end, also on Ctrl-C or an error. The traces are
 kept in BUILD_DIR/demo/ for chrome://tracing or Perfetto. Standard library only.
@@ -27,6 +37,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import gantt
 import kit
@@ -36,18 +47,40 @@ sys.path.insert(0, str(ROOT / "tests" / "harness"))
 
 from fixtures import ServerPool  # noqa: E402  (needs the path set above)
 
+# The default scenario: blocking fetch against an event loop.
 TIMEOUT_SECONDS = 1.5
 DELAYS_MS = [900, 600, 300]  # then one silent server
+
+# The --timeouts scenario: a timer per connection.
+TIMERS_STAGE = 5  # the first stage with --idle-timeout
+GLOBAL_TIMEOUT_SECONDS = 2.5
+IDLE_TIMEOUT_SECONDS = 0.3
+TRICKLE_CHUNKS, TRICKLE_CHUNK_BYTES, TRICKLE_INTERVAL_MS = 12, 100, 100  # pauses < idle timeout
+QUICK_DELAY_MS = 200  # a quiet start shorter than the idle timeout, so it survives it
+
 RUN_LIMIT_SECONDS = 60  # no fetch program may hold the class longer than this
+BUILD_HINT = "build first: ./kit demo (or cmake --build --preset dev)"
+
+# Starts a scenario's servers in a pool; returns (label, URL) pairs in command-line order.
+Servers = Callable[[ServerPool], list[tuple[str, str]]]
 
 
 @dataclass
 class FetchRun:
-    """One fetch program's run over the scenario."""
+    """One fetch program's run over a scenario, ready to draw."""
 
-    stage: str  # "00-blocking"
+    title: str  # the chart's heading
     rows: list[gantt.Row]
     total_ms: float
+
+
+@dataclass
+class Demo:
+    """What show() prints: a line about the servers, the charts, the lesson."""
+
+    intro: str
+    runs: list[FetchRun]
+    conclusion: str
 
 
 class DemoError(Exception):
@@ -57,9 +90,15 @@ class DemoError(Exception):
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="./kit demo",
-        description="Blocking fetch (stage 0) against an event loop, as text Gantt charts.")
+        description="Blocking fetch (stage 0) against an event loop, as text Gantt charts; "
+                    "with --timeouts, stage 5's timeouts per connection.")
+    parser.add_argument("--timeouts", action="store_true",
+                        help=f"one program (stage {TIMERS_STAGE} or later) run twice: with a "
+                             f"global --timeout {GLOBAL_TIMEOUT_SECONDS:g} only, then with "
+                             f"--idle-timeout {IDLE_TIMEOUT_SECONDS:g} too")
     parser.add_argument("--stage", type=int, metavar="N",
-                        help="the stage to compare with stage 0 (default: the newest built)")
+                        help="the stage to compare with stage 0, or to run with --timeouts "
+                             "(default: the newest built)")
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build" / "dev",
                         help="where the programs were built (default: build/dev)")
     parser.add_argument("--backend", metavar="NAME",
@@ -89,29 +128,56 @@ def built_stages(directory: Path) -> dict[int, Path]:
     return programs
 
 
+def stage_program(programs: dict[int, Path], stage: int, directory: Path) -> Path:
+    if stage not in programs:
+        raise DemoError(f"no stage {stage} program in {directory}/{stage:02d}-*/fetch; "
+                        f"{BUILD_HINT}")
+    return programs[stage]
+
+
+def stage_number(program: Path) -> int:
+    return int(program.parent.name[:2])
+
+
 def choose_programs(args: argparse.Namespace) -> list[Path]:
     """Stage 0's program and the one to compare it with (none if stage 0 is all there is)."""
     directory = track_dir(args.build_dir, args.track)
     programs = built_stages(directory)
-    build_hint = "build first: ./kit demo (or cmake --build --preset dev)"
-    if 0 not in programs:
-        raise DemoError(f"no stage 0 program in {directory}/00-*/fetch; {build_hint}")
-    if args.stage is None:
-        return [programs[0]] + ([programs[max(programs)]] if max(programs) > 0 else [])
-    if args.stage not in programs:
-        raise DemoError(f"no stage {args.stage} program in {directory}/{args.stage:02d}-*/fetch; "
-                        f"{build_hint}")
-    return [programs[0]] + ([programs[args.stage]] if args.stage > 0 else [])
+    blocking = stage_program(programs, 0, directory)
+    stage = max(programs) if args.stage is None else args.stage
+    return [blocking] + ([stage_program(programs, stage, directory)] if stage > 0 else [])
+
+
+def choose_timers_program(args: argparse.Namespace) -> Path:
+    """The program for --timeouts: --stage N, or the newest built; stage 5 or later."""
+    directory = track_dir(args.build_dir, args.track)
+    programs = built_stages(directory)
+    needs = f"--timeouts needs stage {TIMERS_STAGE} or later (timeouts per connection)"
+    if args.stage is not None and args.stage < TIMERS_STAGE:
+        raise DemoError(f"{needs}, not --stage {args.stage}")
+    if args.stage is None and max(programs, default=-1) < TIMERS_STAGE:
+        newest = f"the newest is stage {max(programs)}" if programs else "no stage is built"
+        raise DemoError(f"{needs}; in {directory} {newest}; {BUILD_HINT}")
+    return stage_program(programs, args.stage if args.stage is not None else max(programs),
+                         directory)
 
 
 # --- Running one program ---------------------------------------------------
 
 
-def start_servers(pool: ServerPool) -> list[tuple[str, str]]:
-    """(label, URL) of the scenario's servers, in command-line order."""
+def four_servers(pool: ServerPool) -> list[tuple[str, str]]:
+    """The default scenario: three delayed servers, then a silent one."""
     servers = [(f"{delay} ms server", pool.delayed(delay)) for delay in DELAYS_MS]
     servers.append(("silent server", pool.silent()))
     return servers
+
+
+def timeout_servers(pool: ServerPool) -> list[tuple[str, str]]:
+    """The --timeouts scenario: a trickle, a silent server, a quick one."""
+    return [("trickle server", pool.trickle(TRICKLE_CHUNKS * TRICKLE_CHUNK_BYTES,
+                                            TRICKLE_CHUNK_BYTES, TRICKLE_INTERVAL_MS)),
+            ("silent server", pool.silent()),
+            (f"{QUICK_DELAY_MS} ms server", pool.delayed(QUICK_DELAY_MS))]
 
 
 def total_from_report(stdout: str) -> float | None:
@@ -119,59 +185,116 @@ def total_from_report(stdout: str) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def run_fetch(program: Path, trace_file: Path, extra_args: list[str] = ()) -> FetchRun:
-    """Run one fetch program over fresh servers; the servers stop when it is done."""
+def run_fetch(title: str, program: Path, options: list[str], servers: Servers,
+              trace_file: Path) -> FetchRun:
+    """Run one fetch program with these options over fresh servers; they stop when it is done."""
     stage = program.parent.name
+    trace_file.parent.mkdir(parents=True, exist_ok=True)
     trace_file.unlink(missing_ok=True)
     with ServerPool() as pool:
-        servers = start_servers(pool)
-        command = [str(program), *extra_args, "--timeout", str(TIMEOUT_SECONDS),
-                   "--trace", str(trace_file)]
-        command += [url for _, url in servers]
+        labelled = servers(pool)
+        command = [str(program), *options, "--trace", str(trace_file)]
+        command += [url for _, url in labelled]
         try:
             result = subprocess.run(command, capture_output=True, text=True, errors="replace",
                                     timeout=RUN_LIMIT_SECONDS, check=False)
         except subprocess.TimeoutExpired:
             raise DemoError(f"{stage}: the program ran longer than {RUN_LIMIT_SECONDS} s; stopped it")
-    if not trace_file.is_file():
+    try:
+        rows = gantt.parse_trace(gantt.load_trace(trace_file))
+    except (OSError, ValueError):  # no trace, or half of one: the program stopped early
         detail = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[-1]
-        raise DemoError(f"{stage}: the program wrote no trace (exit code {result.returncode}: {detail})")
-    rows = gantt.parse_trace(gantt.load_trace(trace_file))
-    labels = {url: label for label, url in servers}
+        raise DemoError(f"{stage}: the program wrote no trace (exit code {result.returncode}: "
+                        f"{detail})") from None
+    labels = {url: label for label, url in labelled}
     for row in rows:
         row.label = labels.get(row.label, row.label)
     total = total_from_report(result.stdout)
-    return FetchRun(stage, rows, total if total is not None else gantt.end_of(rows))
+    return FetchRun(title, rows, total if total is not None else gantt.end_of(rows))
+
+
+# --- The two scenarios -----------------------------------------------------
+
+
+def compare_stages(args: argparse.Namespace, trace_dir: Path) -> Demo:
+    """Stage 0 against the newest stage (or --stage N), on four servers."""
+    programs = choose_programs(args)
+    print(f"Running {', '.join(p.parent.name for p in programs)} on the same four servers...",
+          flush=True)
+    runs = []
+    for program in programs:
+        options = ["--timeout", f"{TIMEOUT_SECONDS:g}"]
+        if args.backend and stage_number(program) > 0:
+            options = ["--backend", args.backend] + options
+        title = f"Stage {stage_number(program)}: {stage_title(program.parent.name)}"
+        runs.append(run_fetch(title, program, options, four_servers,
+                              trace_dir / f"{program.parent.name}.trace.json"))
+    delays = ", ".join(f"{d / 1000:g} s" for d in DELAYS_MS)
+    intro = (f"Four servers: three answer after {delays}; one never answers. "
+             f"Every program gets --timeout {TIMEOUT_SECONDS:g}.")
+    if len(runs) < 2:
+        return Demo(intro, runs, "Only stage 0 is built: build a later stage to compare it with.")
+    first, last = runs
+    ratio = first.total_ms / max(last.total_ms, 1.0)
+    return Demo(intro, runs, f"Stage {stage_number(programs[-1])} finished {ratio:.1f}× sooner "
+                             f"({gantt.format_seconds(first.total_ms)} -> "
+                             f"{gantt.format_seconds(last.total_ms)}).")
+
+
+def compare_timeouts(args: argparse.Namespace, trace_dir: Path) -> Demo:
+    """One stage-5 program, with a global timeout only, then with an idle timeout too."""
+    program = choose_timers_program(args)
+    print(f"Running {program.parent.name} twice on the same three servers...", flush=True)
+    backend = ["--backend", args.backend] if args.backend else []
+    global_only = [*backend, "--timeout", f"{GLOBAL_TIMEOUT_SECONDS:g}"]
+    with_idle = [*global_only, "--idle-timeout", f"{IDLE_TIMEOUT_SECONDS:g}"]
+    runs = [run_fetch(f"Global timeout only: {' '.join(global_only)}", program, global_only,
+                      timeout_servers, trace_dir / f"{program.parent.name}.global.trace.json"),
+            run_fetch(f"With an idle timeout: {' '.join(with_idle)}", program, with_idle,
+                      timeout_servers, trace_dir / f"{program.parent.name}.idle.trace.json")]
+    intro = (f"Three servers: one trickles its answer, a chunk every "
+             f"{TRICKLE_INTERVAL_MS / 1000:g} s ({TRICKLE_CHUNKS} chunks); one never answers; "
+             f"one answers after {QUICK_DELAY_MS / 1000:g} s. "
+             f"Stage {stage_number(program)} runs twice.")
+    return Demo(intro, runs, idle_timeout_effect(*runs))
+
+
+def idle_timeout_effect(before: FetchRun, after: FetchRun) -> str:
+    """What the idle timeout changed, from the measured rows and totals."""
+    failed = [f"the {new.label} failed {ending(new)}, not {ending(old)}"
+              for old, new in zip(before.rows, after.rows) if not new.ok]
+    finished = [f"the {row.label}" for row in after.rows if row.ok]
+    return (f"With the idle timeout, {'; '.join(failed) or 'nothing failed'}; "
+            f"{' and '.join(finished) or 'nothing'} finished ok; total "
+            f"{gantt.format_seconds(before.total_ms)} -> {gantt.format_seconds(after.total_ms)}.")
+
+
+def ending(row: gantt.Row) -> str:
+    """'ok at 1.21 s' or 'idle-timeout at 0.30 s'."""
+    words = row.result.split()
+    how = "ok" if row.ok else (words[1] if len(words) > 1 else "?")
+    return f"{how} at {gantt.format_seconds(row.end_ms)}"
 
 
 # --- Showing the result ----------------------------------------------------
 
 
-def show(runs: list[FetchRun], color: bool, style: gantt.Style) -> None:
+def show(demo: Demo, color: bool, style: gantt.Style) -> None:
     width = gantt.terminal_width()
-    scale = max(run.total_ms for run in runs)
-    delays = ", ".join(f"{d / 1000:g} s" for d in DELAYS_MS)
-    print(f"Four servers: three answer after {delays}; one never answers. "
-          f"Every program gets --timeout {TIMEOUT_SECONDS:g}.")
-    for run in runs:
+    scale = max(run.total_ms for run in demo.runs)
+    outcome_width = max(len(gantt.outcome(row)) for run in demo.runs for row in run.rows)
+    print(demo.intro)
+    for run in demo.runs:
         print()
-        title = f"Stage {int(run.stage[:2])}: {stage_title(run.stage)}"
         total = f"total {gantt.format_seconds(run.total_ms)}"
-        print(bold(title, color) + " " * max(2, width - len(title) - len(total)) + bold(total, color))
-        for line in gantt.render_chart(run.rows, scale, width, style, color):
+        print(bold(run.title, color) + " " * max(2, width - len(run.title) - len(total))
+              + bold(total, color))
+        for line in gantt.render_chart(run.rows, scale, width, style, color, outcome_width):
             print(line)
     print()
     print(gantt.legend(style))
-    if len(runs) == 2:
-        first, last = runs
-        ratio = first.total_ms / max(last.total_ms, 1.0)
-        print()
-        print(bold(f"Stage {int(last.stage[:2])} finished {ratio:.1f}× sooner "
-                   f"({gantt.format_seconds(first.total_ms)} -> "
-                   f"{gantt.format_seconds(last.total_ms)}).", color))
-    else:
-        print()
-        print("Only stage 0 is built: build a later stage to compare it with.")
+    print()
+    print(bold(demo.conclusion, color))
 
 
 def stage_title(slug: str) -> str:
@@ -191,16 +314,10 @@ def unicode_ok() -> bool:
 def main(argv: list[str] | None = None) -> int:
     sys.stdout.reconfigure(errors="replace")  # '?' for what the terminal cannot show
     args = parse_args(argv)
+    scenario = compare_timeouts if args.timeouts else compare_stages
+    trace_dir = args.build_dir / "demo"
     try:
-        programs = choose_programs(args)
-        trace_dir = args.build_dir / "demo"
-        trace_dir.mkdir(parents=True, exist_ok=True)
-        print(f"Running {', '.join(p.parent.name for p in programs)} on the same four servers...",
-              flush=True)
-        backend = ["--backend", args.backend] if args.backend else []
-        runs = [run_fetch(p, trace_dir / f"{p.parent.name}.trace.json",
-                          backend if p.parent.name[:2] != "00" else [])
-                for p in programs]
+        demo = scenario(args, trace_dir)
     except DemoError as error:
         print(f"demo: {error}", file=sys.stderr)
         return 1
@@ -209,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     try:
-        show(runs, color, gantt.UNICODE if unicode_ok() else gantt.ASCII)
+        show(demo, color, gantt.UNICODE if unicode_ok() else gantt.ASCII)
         print()
         print(f"Traces for chrome://tracing or Perfetto: {trace_dir}/")
     except BrokenPipeError:  # the reader went away (| head): stop quietly

@@ -198,10 +198,14 @@ def draw_axis(indent: int, scale_ms: float, cells: int, style: Style) -> list[st
 
 
 def render_chart(rows: list[Row], scale_ms: float, width: int | None = None,
-                 style: Style = UNICODE, color: bool = False) -> list[str]:
-    """The rows as chart lines (bars, then the time axis), at most width columns."""
+                 style: Style = UNICODE, color: bool = False, outcome_width: int = 0) -> list[str]:
+    """The rows as chart lines (bars, then the time axis), at most width columns.
+
+    Charts to be compared should get the same outcome_width (the longest outcome
+    of them all), so that their bars get the same columns.
+    """
     width = max(MIN_WIDTH, width or terminal_width())
-    outcome_width = max((len(outcome(row)) for row in rows), default=0)
+    outcome_width = max([outcome_width] + [len(outcome(row)) for row in rows])
     room_for_labels = max(MIN_LABEL, width - outcome_width - 4 - MIN_CELLS)  # 4 = " │" + "│ "
     label_width = min(max((len(row.label) for row in rows), default=0), room_for_labels)
     cells = max(MIN_CELLS, width - label_width - outcome_width - 4)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -508,6 +509,15 @@ def test_render_keeps_at_least_the_minimum_width():
     assert max(len(line) for line in lines[: len(rows)]) == gantt.MIN_WIDTH
 
 
+def test_charts_with_the_same_outcome_width_put_their_bars_in_the_same_columns():
+    short = gantt.parse_trace(trace_of([("s", 0, 2000, None, "fail timeout")]))
+    long = gantt.parse_trace(trace_of([("s", 0, 300, None, "fail idle-timeout")]))
+    width = max(len(gantt.outcome(row)) for row in short + long)
+    bars = [bar_of(gantt.render_chart(rows, 2000, 80, gantt.ASCII, outcome_width=width)[0])
+            for rows in (short, long)]
+    assert len(bars[0]) == len(bars[1])
+
+
 # --- demo -------------------------------------------------------------------
 
 FAKE_FETCH = """\
@@ -558,3 +568,66 @@ def test_demo_compares_stage_0_with_the_newest_stage(tmp_path):
     for label in ("900 ms server", "600 ms server", "300 ms server", "silent server"):
         assert out.count(label) == 2  # one row in each chart
     assert (tmp_path / "demo" / "02-poll.trace.json").is_file()
+
+
+def demo(build: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, str(TOOLS / "demo.py"), "--build-dir", str(build), *args]
+    return subprocess.run(command, capture_output=True, text=True, env=kit_env(), timeout=120)
+
+
+def test_demo_says_when_a_program_stopped_before_its_trace_was_whole(tmp_path):
+    program = tmp_path / "solutions" / "00-blocking" / "fetch"
+    write(program, f"#!{sys.executable}\nimport sys\n"
+                   "args = sys.argv[1:]\n"
+                   "open(args[args.index('--trace') + 1], 'w').close()  # an empty trace\n"
+                   "sys.exit('dispatch() is still a TODO')\n")
+    program.chmod(program.stat().st_mode | stat.S_IXUSR)
+    result = demo(tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("demo: 00-blocking: the program wrote no trace")
+    assert "still a TODO" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("stages, args, says", [
+    (["00-blocking", "02-poll"], [], "the newest is stage 2"),
+    (["00-blocking", "05-timers"], ["--stage", "2"], "not --stage 2"),
+])
+def test_demo_timeouts_needs_stage_5_or_later(tmp_path, stages, args, says):
+    for stage in stages:
+        install_fetch(tmp_path, stage, [(0, 100, "ok 200 1")] * 4)
+    result = demo(tmp_path, "--timeouts", *args)
+    assert result.returncode == 1
+    assert result.stderr.startswith("demo: --timeouts needs stage 5 or later")
+    assert says in result.stderr and len(result.stderr.splitlines()) == 1
+    assert result.stdout == ""
+
+
+def test_demo_timeouts_shows_the_idle_timeout_failing_only_the_silent_server(tmp_path):
+    """The real stage 5 program, on real servers: global timeout only, then an idle timeout."""
+    build = Path(os.environ.get("KIT_BUILD_DIR") or REPO / "build" / "dev")  # ctest sets it
+    real = build / "solutions" / "05-timers" / "fetch"
+    if not os.access(real, os.X_OK):
+        pytest.skip(f"{real} is not built")
+    (tmp_path / "solutions" / "05-timers").mkdir(parents=True)
+    (tmp_path / "solutions" / "05-timers" / "fetch").symlink_to(real)
+    result = demo(tmp_path, "--timeouts", "--backend", "poll")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+
+    def outcomes(label: str) -> list[tuple[str, float]]:
+        """(how it ended, seconds) of the label's row in each chart, top chart first."""
+        rows = [line for line in out.splitlines() if line.strip().startswith(label + " ")]
+        ends = [re.search(r"(ok|fail \S+) ([\d.]+) s$", row) for row in rows]
+        return [(end.group(1), float(end.group(2))) for end in ends]
+
+    assert out.index("Global timeout only: --backend poll --timeout 2.5") \
+        < out.index("With an idle timeout: --backend poll --timeout 2.5 --idle-timeout 0.3")
+    (silent_global, silent_global_s), (silent_idle, silent_idle_s) = outcomes("silent server")
+    (trickle_global, trickle_global_s), (trickle_idle, trickle_idle_s) = outcomes("trickle server")
+    assert (silent_global, silent_idle) == ("fail timeout", "fail idle-timeout"), out
+    assert (trickle_global, trickle_idle) == ("ok", "ok"), out
+    # Without an idle timeout the silent server holds the run past the trickle's end;
+    # with one, it fails on its own deadline while the trickle is still going.
+    assert silent_global_s > trickle_global_s and silent_idle_s < trickle_idle_s, out
+    assert "the silent server failed idle-timeout at" in out and "not timeout at" in out
+    assert (tmp_path / "demo" / "05-timers.idle.trace.json").is_file()
