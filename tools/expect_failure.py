@@ -4,9 +4,10 @@ An exercise that already passes teaches nothing (and can be "solved" by
 doing nothing); one that does not compile stops the learner before the
 first step. CTest runs this once per stage as `stageNN.exercise-check`:
 it runs that stage's exercise-track tests and passes only when they ran
-and at least one of them failed.
+and at least one of them failed. With --label, the tests of the exercise
+track that carry that label instead (stage 5's stretch exercise).
 
-usage: expect_failure.py --build-dir DIR --stage NN
+usage: expect_failure.py --build-dir DIR --stage NN [--label NAME]
 """
 import argparse
 import re
@@ -18,26 +19,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build-dir", required=True)
     parser.add_argument("--stage", required=True, help="two digits, e.g. 00")
+    parser.add_argument("--label", help="the exercise's test label (default: stageNN)")
     options = parser.parse_args()
+    label = options.label or f"stage{options.stage}"
+    exercise = f"stage {options.stage}" + (f" ({options.label})" if options.label else "")
 
-    cmd = ["ctest", "--test-dir", options.build_dir,
-           "-L", f"^stage{options.stage}$", "-L", "^exercise$"]
+    cmd = ["ctest", "--test-dir", options.build_dir, "-L", f"^{label}$", "-L", "^exercise$"]
     done = subprocess.run(cmd, capture_output=True, text=True)
     summary = re.search(r"(\d+) tests? failed out of (\d+)", done.stdout)
     not_run = "Not Run" in done.stdout or "Could not find executable" in done.stdout
     if summary is None or int(summary[2]) == 0:
-        print(f"stage {options.stage}: no exercise tests ran\n{done.stdout}")
+        print(f"{exercise}: no exercise tests ran\n{done.stdout}")
         return 1
     if not_run:
-        print(f"stage {options.stage}: the exercise is not built (does it compile?)\n"
+        print(f"{exercise}: the exercise is not built (does it compile?)\n"
               f"{done.stdout}")
         return 1
     failed, total = int(summary[1]), int(summary[2])
     if failed == 0:
-        print(f"stage {options.stage}: the shipped exercise already passes all {total} tests; "
+        print(f"{exercise}: the shipped exercise already passes all {total} tests; "
               "it must fail until the learner fills it in")
         return 1
-    print(f"stage {options.stage}: as shipped, the exercise fails {failed} of {total} test(s), "
+    print(f"{exercise}: as shipped, the exercise fails {failed} of {total} test(s), "
           "as it should")
     return 0
 
