@@ -13,5 +13,6 @@ int main(int argc, char** argv) {
         {.description = "non-blocking fetch of all targets at once on the Loop, over select() or "
                         "poll() (stage 2)",
          .makers = kit::stage2_backends(),
+         // The default: the backend without FD_SETSIZE's limit.
          .default_backend = "poll"});
 }
