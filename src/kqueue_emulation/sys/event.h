@@ -32,6 +32,7 @@
 // Filters (what to watch an ident for).
 #define EVFILT_READ (-1)   // readable: data = bytes available
 #define EVFILT_WRITE (-2)  // writable
+#define EVFILT_USER (-11)  // triggered by the program itself (FreeBSD's value)
 
 // Actions and flags in a change.
 #define EV_ADD 0x0001      // add the knote, or change it if it exists
@@ -43,7 +44,17 @@
 
 // Flags in a returned event.
 #define EV_ERROR 0x4000  // a change failed: data holds the errno
-#define EV_EOF 0x8000    // the peer hung up (or the fd is in error)
+#define EV_EOF 0x8000    // READ: the peer shut its write side; WRITE: the reader is gone
+
+// fflags of EVFILT_USER: the low 24 bits are the program's own flags; the
+// top two bits say how a change combines them with the knote's.
+#define NOTE_FFNOP 0x00000000U       // ignore the change's flags
+#define NOTE_FFAND 0x40000000U       // AND them in
+#define NOTE_FFOR 0x80000000U        // OR them in
+#define NOTE_FFCOPY 0xc0000000U      // copy them
+#define NOTE_FFCTRLMASK 0xc0000000U  // the two control bits
+#define NOTE_FFLAGSMASK 0x00ffffffU  // the program's flags
+#define NOTE_TRIGGER 0x01000000U     // trigger the user event
 
 /// One change to a kqueue, or one event it returns (kqueue(2)).
 struct kevent {
