@@ -108,7 +108,8 @@ struct UserKnote {
 
 class Queue {
 public:
-    Queue(int main_fd, kit::UniqueFd write_set) : main_fd_(main_fd), write_set_(std::move(write_set)) {}
+    Queue(int main_fd, kit::UniqueFd write_set)
+        : main_fd_(main_fd), write_set_(std::move(write_set)) {}
 
     // Whether kq still is this queue's main set: it holds our write set.
     bool owns(int kq) const {
@@ -172,8 +173,8 @@ public:
                 errno = wait_error == EINTR ? EINTR : EBADF;
                 return -1;
             }
-            int stored = translate(std::span(ready.data(), static_cast<std::size_t>(count)), out,
-                                   room);
+            int stored =
+                translate(std::span(ready.data(), static_cast<std::size_t>(count)), out, room);
             if (stored > 0 || (deadline && Clock::now() >= *deadline)) {
                 return stored;
             }
@@ -198,7 +199,8 @@ private:
     // longer timeout is waited in chunks.
     static int milliseconds_until(Clock::time_point deadline) {
         auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-        return static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(left.count(), 0, INT_MAX));
+        return static_cast<int>(
+            std::clamp<std::chrono::milliseconds::rep>(left.count(), 0, INT_MAX));
     }
 
     int change_fd_knote(int fd, FdKnotes& knotes, const struct kevent& change) {
@@ -301,7 +303,8 @@ private:
         if (writes && stored < room) {
             std::array<epoll_event, kBatch> ready{};
             int count = ::epoll_wait(write_set_.get(), ready.data(), room - stored, 0);
-            for (const epoll_event& event : std::span(ready.data(), static_cast<std::size_t>(std::max(count, 0)))) {
+            for (const epoll_event& event :
+                 std::span(ready.data(), static_cast<std::size_t>(std::max(count, 0)))) {
                 stored += report_fd_event(event, EVFILT_WRITE, out + stored);
             }
         }
@@ -363,21 +366,29 @@ private:
                     return error;
                 }
             }
-            it = users_.emplace(change.ident, UserKnote{.enabled = true,
-                                                        .triggered = false,
-                                                        .mode = static_cast<uint16_t>(
-                                                            change.flags & (EV_ONESHOT | EV_CLEAR)),
-                                                        .fflags = flags,
-                                                        .data = 0,
-                                                        .udata = nullptr})
+            it = users_
+                     .emplace(change.ident, UserKnote{.enabled = true,
+                                                      .triggered = false,
+                                                      .mode = static_cast<uint16_t>(
+                                                          change.flags & (EV_ONESHOT | EV_CLEAR)),
+                                                      .fflags = flags,
+                                                      .data = 0,
+                                                      .udata = nullptr})
                      .first;
         } else {
             UserKnote& knote = it->second;
             switch (change.fflags & NOTE_FFCTRLMASK) {
-            case NOTE_FFAND: knote.fflags &= flags; break;
-            case NOTE_FFOR: knote.fflags |= flags; break;
-            case NOTE_FFCOPY: knote.fflags = flags; break;
-            default: break;  // NOTE_FFNOP
+                case NOTE_FFAND:
+                    knote.fflags &= flags;
+                    break;
+                case NOTE_FFOR:
+                    knote.fflags |= flags;
+                    break;
+                case NOTE_FFCOPY:
+                    knote.fflags = flags;
+                    break;
+                default:
+                    break;  // NOTE_FFNOP
             }
         }
         UserKnote& knote = it->second;
@@ -436,7 +447,7 @@ private:
     }
 
     std::mutex mutex_;
-    int main_fd_;               // the kqueue fd: owned by the program, which closes it
+    int main_fd_;              // the kqueue fd: owned by the program, which closes it
     kit::UniqueFd write_set_;  // the epoll set of write knotes, registered in main
     kit::UniqueFd wakeup_;     // eventfd for EVFILT_USER, made when first needed
     bool wakeup_pending_ = false;
@@ -469,8 +480,12 @@ void forget_queue(int kq, const std::shared_ptr<Queue>& queue) {
 
 // fork(): the registry is locked across it, so the child's copy is whole;
 // then the child closes every queue, since kqueues are not inherited.
-void before_fork() { registry_mutex.lock(); }
-void after_fork_in_parent() { registry_mutex.unlock(); }
+void before_fork() {
+    registry_mutex.lock();
+}
+void after_fork_in_parent() {
+    registry_mutex.unlock();
+}
 void after_fork_in_child() {
     registry_mutex.unlock();
     for (auto& [kq, queue] : registry()) {
@@ -482,8 +497,8 @@ void after_fork_in_child() {
 }  // namespace
 
 extern "C" int kqueue(void) {
-    static const bool fork_handlers = ::pthread_atfork(before_fork, after_fork_in_parent,
-                                                       after_fork_in_child) == 0;
+    static const bool fork_handlers =
+        ::pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child) == 0;
     if (!fork_handlers) {
         errno = ENOMEM;
         return -1;

@@ -27,7 +27,8 @@ bool inject_error = false;  // the next wait gets an EV_ERROR event after its re
 }  // namespace
 
 extern "C" int __wrap_kevent(int kq, const struct kevent* changelist, int nchanges,
-                             struct kevent* eventlist, int nevents, const struct timespec* timeout) {
+                             struct kevent* eventlist, int nevents,
+                             const struct timespec* timeout) {
     int count = __real_kevent(kq, changelist, nchanges, eventlist, nevents, timeout);
     if (inject_error && count >= 0 && count < nevents) {
         inject_error = false;
