@@ -16,10 +16,12 @@
 // - A change that fails comes back as an *event* with EV_ERROR, when the
 //   eventlist has room; with no room (we pass none) kevent() fails with
 //   errno instead. Either way it is easy to miss: check both.
-// - EV_EOF: the peer hung up, though data may still hold bytes to read.
-//   Like poll's POLLHUP we report it as readable and writable, and let the
-//   read or write that follows find out (a refused connect() shows up as
-//   EVFILT_WRITE with EV_EOF; SO_ERROR says why).
+// - EV_EOF depends on the filter: on EVFILT_READ the peer shut its write
+//   side (Linux's EPOLLRDHUP; data may still hold bytes to read, and the
+//   socket may still be writable); on EVFILT_WRITE the reader has gone (a
+//   refused connect() shows up so; SO_ERROR says why). We report it as
+//   readable and writable, as poll's backend does POLLHUP; the Loop keeps
+//   what the watch asked for, and the read or write that follows finds out.
 // - close() removes an fd's knotes (on a real kqueue, even when a dup()
 //   keeps the file open; not so on the Linux emulation, which is built on
 //   epoll). Deleting afterwards fails with EBADF or ENOENT: done, as the
@@ -132,8 +134,9 @@ private:
     // What one event means to the Loop: its filter, or both on EV_EOF.
     static IoEvents translate(const struct kevent& event) {
         // TODO(stage 4): translate one event into IoEvents.
-        //   EVFILT_READ is readable, EVFILT_WRITE writable; EV_EOF (the
-        //   peer hung up) counts as readable *and* writable, as poll's POLLHUP.
+        //   EVFILT_READ is readable, EVFILT_WRITE writable; EV_EOF in the
+        //   flags (READ: the peer shut its write side; WRITE: the reader is
+        //   gone) counts as readable *and* writable, as poll's POLLHUP does.
         return {};  // TODO(stage 4): delete
     }
 
