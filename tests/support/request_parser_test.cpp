@@ -115,6 +115,8 @@ TEST(RequestParser, RejectsBareLineFeedsAndCarriageReturns) {
     EXPECT_EQ(status_of("GET / HTTP/1.1\nHost: h\r\n\r\n"), 400);
     EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: h\n\r\n"), 400);
     EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: h\r\n\n"), 400);
+    EXPECT_EQ(status_of("\n"), 400) << "a line of one byte";
+    EXPECT_EQ(status_of("\nGET / HTTP/1.0\r\n\r\n"), 400);
     EXPECT_EQ(status_of("GET /\r HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
     EXPECT_EQ(status_of("GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n"), 400);
 }
