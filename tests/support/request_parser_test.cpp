@@ -37,9 +37,11 @@ Parsed parse(std::string_view stream, std::size_t chunk = 1U << 20, RequestLimit
             if (parser.state() == State::complete) {
                 parsed.requests.push_back(parser.take());
             } else if (parser.state() == State::rejected) {
+                EXPECT_FALSE(parser.error().empty()) << "a rejection says why";
                 parsed.status = parser.status();
                 return parsed;
             } else {
+                EXPECT_EQ(parser.status(), 0);
                 EXPECT_TRUE(pending.empty()) << "an incomplete request takes every byte";
                 break;
             }
