@@ -60,9 +60,9 @@ std::size_t RequestParser::take_head(std::string_view bytes) {
     state_ = State::head;
     std::size_t newline = bytes.find('\n');
     std::size_t length = newline == std::string_view::npos ? bytes.size() : newline + 1;
-    // The limit holds before a byte is stored: head_bytes_ <= max_head_bytes,
-    // and length <= bytes.size(), so the sum cannot overflow.
-    if (head_bytes_ + length > limits_.max_head_bytes) {
+    // Checked before a byte is stored, so head_bytes_ <= max_head_bytes always
+    // holds and the subtraction cannot wrap (a sum could, with huge limits).
+    if (length > limits_.max_head_bytes - head_bytes_) {
         reject(have_request_line_ ? 431 : 414,
                have_request_line_ ? "header fields too large" : "request line too long");
         return length;
