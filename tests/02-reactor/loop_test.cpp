@@ -75,6 +75,24 @@ TEST(SelectBackend, RefusesAnFdNotBelowFdSetsizeWithItsOwnError) {
     EXPECT_NE(error.message().find("FD_SETSIZE"), std::string::npos) << error.message();
 }
 
+// The ends of time: a deadline at Clock::time_point::min() is due now, one
+// at time_point::max() practically never. With a plain `due - now` both
+// overflow (UBSan reports it), and the first makes the loop sleep 292 years.
+TEST(Deadline, LongAgoIsNowAndTheEndOfTimeIsNever) {
+    using kit::Clock;
+    kit::Loop loop(kit::make_select_backend());
+    bool fired = false;
+    kit::Deadline long_ago(loop, Clock::time_point::min(), [&fired] { fired = true; });
+    kit::Deadline never(loop, Clock::time_point::max(), [] {});
+    ASSERT_EQ(long_ago.time_to_next(Clock::now()), Clock::duration::zero());
+    ASSERT_GT(never.time_to_next(Clock::now()), std::chrono::hours(24 * 365 * 100));
+    loop.add_source(never);
+    loop.add_source(long_ago);
+    EXPECT_FALSE(loop.run());
+    EXPECT_TRUE(fired) << "the deadline long ago fires on the first turn, and stops the loop";
+    EXPECT_FALSE(never.fired());
+}
+
 TEST(LoopThreadDeathTest, ACallFromAnotherThreadAborts) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     EXPECT_DEATH(
