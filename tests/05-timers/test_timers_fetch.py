@@ -5,7 +5,8 @@ have deadlines of its own. A server that sends a little every 100 ms is
 alive, so an idle timeout of 300 ms lets it finish, while a shorter global
 --timeout still ends the whole run (`timeout`). A silent server fails with
 `idle-timeout` on its own deadline while the others go on and finish. A
-connect that never completes fails with `connect-timeout`.
+connect that never completes fails with `connect-timeout`. And with timers
+armed for every connection, the loop still sleeps until one is due.
 
 Stage 1's behaviour tests also run against this program, once per backend
 (tests/CMakeLists.txt: stage05.<track>.behaviour.01-select.<backend>); the
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 import pytest
 
-from contract import check_large_response_arrives_whole, check_never_connected, check_usage_error
+from contract import (check_an_idle_loop_sleeps, check_large_response_arrives_whole,
+                      check_never_connected, check_usage_error)
 from fetchrun import backends_under_test, run_fetch
 
 BACKENDS = backends_under_test(["select", "poll"])
@@ -91,6 +93,15 @@ def test_a_connect_timeout_does_not_limit_the_response(servers):
     run = run_fetch([url], timeout=10, args=["--connect-timeout", "0.3"])
     assert run.line(url).kind == "ok", \
         f"expected --connect-timeout to bound the connect only, got {run.line(url)}"
+
+
+@backends
+def test_an_idle_loop_with_connection_timers_sleeps(servers, backend):
+    # Timers armed for every connection, none due before the global deadline:
+    # the loop must sleep until one is, not poll the queue (stage 1's tests
+    # check the same without per-connection timers).
+    check_an_idle_loop_sleeps(servers, args=["--backend", backend, "--connect-timeout", "5",
+                                             "--idle-timeout", "5"])
 
 
 @backends
