@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shlex
 import subprocess
 import tempfile
@@ -56,6 +57,9 @@ class Run:
     stdout: str
     stderr: str
     wall_seconds: float
+    # CPU time (user + system) the program used, from getrusage(RUSAGE_CHILDREN)
+    # around its run: right as long as the test runs one program at a time.
+    cpu_seconds: float = 0.0
     lines: list[Line] = field(default_factory=list)
     total_ms: int | None = None
     trace: dict | None = None
@@ -137,6 +141,7 @@ class Running:
             self.cmd += ["--trace", self._trace_path]
         self.cmd += list(args) + self.urls
         self._started = time.monotonic()
+        self._children_cpu_before = _children_cpu_seconds()
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True)
 
@@ -181,7 +186,8 @@ class Running:
             self.proc.communicate()
             raise AssertionError(f"expected the program to end within {time_limit} s: {self.cmd}")
         run = Run(self.cmd, self.proc.returncode, stdout, stderr,
-                  time.monotonic() - self._started)
+                  time.monotonic() - self._started,
+                  cpu_seconds=_children_cpu_seconds() - self._children_cpu_before)
         for mark in SANITIZER_MARKS:
             assert mark not in run.stderr, f"sanitizer report:\n{run.stderr}"
         assert run.returncode >= 0, \
@@ -205,6 +211,12 @@ class Running:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _children_cpu_seconds() -> float:
+    """User + system CPU time of every child process this process has waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_fetch(urls: list[str], *, timeout: float | None = None, args: list[str] = (),
