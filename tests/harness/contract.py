@@ -27,7 +27,7 @@ FAILING_SERVERS = [
     ("content-length-list", lambda servers: servers.scripted(
         b"HTTP/1.0 200 OK\r\nContent-Length: 5, 9\r\n\r\nhello"), "bad-response"),
     ("content-length-conflict", lambda servers: servers.scripted(
-        b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\nContent-Length: 9\r\n\r\nhello"),
+        b"HTTP/1.0 200 OK\r\nContent-Length: 9\r\nContent-Length: 5\r\n\r\nhello"),
      "bad-response"),
     # A status code is three digits from 100 to 599 (RFC 9110 15).
     ("status-999", lambda servers: servers.scripted(

@@ -105,7 +105,7 @@ TEST(ResponseParser, AcceptsARepeatedContentLengthOnlyWhenItIsTheSame) {
     EXPECT_TRUE(
         outcome_of("HTTP/1.0 200 OK\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\nhello").ok);
     kit::Outcome conflict =
-        outcome_of("HTTP/1.0 200 OK\r\nContent-Length: 5\r\nContent-Length: 9\r\n\r\nhello");
+        outcome_of("HTTP/1.0 200 OK\r\nContent-Length: 9\r\nContent-Length: 5\r\n\r\nhello");
     EXPECT_EQ(conflict.reason, Reason::bad_response);
     EXPECT_FALSE(conflict.ok);
 }
