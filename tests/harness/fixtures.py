@@ -7,7 +7,12 @@ fixed). Each misbehaves in exactly one way: it answers late (`delayed`),
 never answers (`silent`), answers a little at a time (`trickle`), is not
 there at all (`refused`), resets the connection halfway (`reset_mid_body`),
 sends a huge body (`large_body`), hangs up without a word (`early_close`) or
-answers garbage (`malformed_status`). The pytest tests, the classroom demo
+answers garbage (`malformed_status`). Some test the finer points instead:
+`scripted` answers exact bytes (odd headers, interim 1xx answers),
+`recording` keeps the request heads it reads, `strict` answers 400 to a
+request RFC 9112 forbids, `slow_reader` takes a long request a little at a
+time through a small window, and `full_backlog` never accepts (or only
+late), so a client's connect() waits. The pytest tests, the classroom demo
 and the learner CLI all start them through a `ServerPool`, which stops every
 server it started on close(), so nothing outlives the test that made it.
 
