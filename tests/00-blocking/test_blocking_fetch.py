@@ -141,6 +141,22 @@ def test_a_long_request_is_sent_whole_while_signals_interrupt_it(servers):
         "expected the server to read the whole request line"
 
 
+def test_the_report_survives_signals_while_stdout_is_full(servers):
+    # 3000 refused targets make a report larger than a pipe holds (64 KiB on
+    # Linux); nobody reads it until the end, so the program blocks in write()
+    # and the signals interrupt it there. No line may be lost.
+    refused = servers.refused()
+    urls = [refused] * 3000
+    with Running(urls, timeout=5, trace=False) as program:
+        time.sleep(0.5)
+        sent = interrupt_while_running(program, every_s=0.05, limit=20)
+        run = program.finish()
+    assert sent >= 5, f"expected the program to wait on its full stdout, got it ended after " \
+                      f"{sent} signals"
+    assert all(line.reason == "refused" for line in run.lines), \
+        "expected every target refused"
+
+
 @pytest.mark.parametrize("start_bad, reason", FAILING_CASES, ids=FAILING_IDS)
 def test_a_failing_target_gets_its_reason_and_the_others_complete(servers, start_bad, reason):
     check_failure_stays_alone(servers, start_bad, reason)
