@@ -74,21 +74,22 @@ kit::Outcome outcome_of(std::string_view response) {
 
 TEST(ResponseParser, AcceptsStatusCodesFrom100To599Only) {
     EXPECT_EQ(outcome_of("HTTP/1.0 599 Odd\r\n\r\n").status, 599);
-    for (const char* head : {"HTTP/1.0 999 Nine\r\n\r\n", "HTTP/1.0 600 X\r\n\r\n",
-                             "HTTP/1.0 099 X\r\n\r\n"}) {
+    for (const char* head :
+         {"HTTP/1.0 999 Nine\r\n\r\n", "HTTP/1.0 600 X\r\n\r\n", "HTTP/1.0 099 X\r\n\r\n"}) {
         EXPECT_EQ(outcome_of(head).reason, Reason::bad_response) << head;
         EXPECT_FALSE(outcome_of(head).ok) << head;
     }
 }
 
 TEST(ResponseParser, TakesAContentLengthThatIsDigitsOnly) {
-    for (const char* response : {"HTTP/1.0 200 OK\r\nContent-Length: 3junk\r\n\r\nabc",
-                                 "HTTP/1.0 200 OK\r\nContent-Length: 5, 9\r\n\r\nhello",
-                                 "HTTP/1.0 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello",
-                                 "HTTP/1.0 200 OK\r\nContent-Length: -5\r\n\r\n",
-                                 "HTTP/1.0 200 OK\r\nContent-Length: +5\r\n\r\nhello",
-                                 "HTTP/1.0 200 OK\r\nContent-Length:\r\n\r\n",
-                                 "HTTP/1.0 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n"}) {
+    for (const char* response :
+         {"HTTP/1.0 200 OK\r\nContent-Length: 3junk\r\n\r\nabc",
+          "HTTP/1.0 200 OK\r\nContent-Length: 5, 9\r\n\r\nhello",
+          "HTTP/1.0 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello",
+          "HTTP/1.0 200 OK\r\nContent-Length: -5\r\n\r\n",
+          "HTTP/1.0 200 OK\r\nContent-Length: +5\r\n\r\nhello",
+          "HTTP/1.0 200 OK\r\nContent-Length:\r\n\r\n",
+          "HTTP/1.0 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n"}) {
         kit::Outcome outcome = outcome_of(response);
         EXPECT_FALSE(outcome.ok) << response;
         EXPECT_EQ(outcome.reason, Reason::bad_response) << response;
@@ -128,8 +129,7 @@ TEST(ResponseParser, SkipsInterimAnswersAcrossArbitrarySplits) {
 TEST(ResponseParser, RejectsOnlyInterimAnswersAndSwitchingProtocols) {
     EXPECT_EQ(outcome_of("HTTP/1.1 100 Continue\r\n\r\n").reason, Reason::bad_response);
     EXPECT_FALSE(outcome_of("HTTP/1.1 100 Continue\r\n\r\n").ok);
-    EXPECT_EQ(outcome_of("HTTP/1.1 101 Switching Protocols\r\n\r\n").reason,
-              Reason::bad_response);
+    EXPECT_EQ(outcome_of("HTTP/1.1 101 Switching Protocols\r\n\r\n").reason, Reason::bad_response);
     EXPECT_FALSE(outcome_of("HTTP/1.1 101 Switching Protocols\r\n\r\n").ok);
 }
 
