@@ -29,8 +29,9 @@ import time
 
 import pytest
 
-from contract import (FAILING_CASES, FAILING_IDS, FAILING_SERVERS, check_an_idle_loop_sleeps,
-                      check_failure_stays_alone, check_never_connected, check_one_target,
+from contract import (FAILING_CASES, FAILING_IDS, FAILING_SERVERS, ODD_BUT_VALID_CASES,
+                      ODD_BUT_VALID_IDS, check_an_idle_loop_sleeps, check_failure_stays_alone,
+                      check_never_connected, check_odd_but_valid, check_one_target,
                       check_usage_error)
 from fetchrun import Running, fetch_backend, run_fetch
 
@@ -115,6 +116,11 @@ def test_a_trickle_completes_with_every_byte_while_another_target_completes(serv
 @pytest.mark.parametrize("start_bad, reason", FAILING_CASES, ids=FAILING_IDS)
 def test_a_failing_target_gets_its_reason_and_the_others_complete(servers, start_bad, reason):
     check_failure_stays_alone(servers, start_bad, reason)
+
+
+@pytest.mark.parametrize("start_odd, expected", ODD_BUT_VALID_CASES, ids=ODD_BUT_VALID_IDS)
+def test_an_odd_but_valid_server_is_ok(servers, start_odd, expected):
+    check_odd_but_valid(servers, start_odd, expected)
 
 
 def test_every_kind_of_failure_at_once_leaves_the_good_targets_alone(servers):
