@@ -426,10 +426,13 @@ def check_glyphs(decks: list[Path]) -> None:
 # ---------------------------------------------------------------- overflow
 
 # Runs in the bare-template copy: every slide is laid out at once. Reports,
-# per slide, each element that leaves the padding box, and each code block
-# or table wider than itself. Header and footer live in the padding on purpose.
+# per slide, each element that leaves the padding box, each code block or
+# table wider than itself, and each code block Marp shrank below 80 % to
+# make it fit (Marp's auto-scaling hides a too-wide line that way). Header and footer live in the padding on purpose.
 MEASURE = """<script>
-window.addEventListener('load', () => {
+const MIN_FIT = 0.8;
+// After images, fonts and Marp's custom elements have settled.
+const measure = () => {
   const report = [];
   document.querySelectorAll('section').forEach((section, index) => {
     const box = section.getBoundingClientRect();
@@ -454,6 +457,14 @@ window.addEventListener('load', () => {
       if (r.right > inner.right) report.push([index + 1, what + ' ends ' +
           Math.round((r.right - inner.right) / scale) + ' px right of the slide']);
     }
+    section.querySelectorAll('marp-pre > code, pre > code').forEach((code) => {
+      // Marp shrinks a code block that is too wide until it fits: report
+      // one shrunk below MIN_FIT, its text too small to read from the back.
+      const fit = code.getBoundingClientRect().width / (code.offsetWidth * scale);
+      if (code.offsetWidth > 0 && fit < MIN_FIT) report.push([index + 1, 'code "' +
+          code.textContent.trim().slice(0, 40) + '" is shrunk to ' + Math.round(fit * 100) +
+          '% to fit the slide']);
+    });
     section.querySelectorAll('pre, table').forEach((el) => {
       if (el.scrollWidth > el.clientWidth + 1) report.push([index + 1,
           el.tagName.toLowerCase() + ' "' + el.textContent.trim().slice(0, 40) +
@@ -464,7 +475,8 @@ window.addEventListener('load', () => {
   out.id = 'kit-overflow';
   out.textContent = 'KIT-OVERFLOW ' + JSON.stringify(report) + ' END';
   document.body.appendChild(out);
-});
+};
+window.addEventListener('load', () => document.fonts.ready.then(() => setTimeout(measure, 500)));
 </script>"""
 
 
