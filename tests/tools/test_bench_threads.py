@@ -1,0 +1,67 @@
+"""thread-fetch and tools/bench_threads.py: lesson 1's thread-per-target comparison.
+
+thread-fetch must be a faithful fetch (the contract's report, every target
+ok, finishing in order of readiness, in about the slowest server's time),
+and it must really run one thread per target, or lesson 1's numbers would
+compare nothing. bench_threads' measure() is checked on both programs: the
+threads it counts and the memory it reports must be the fetch process's own.
+"""
+import importlib.util
+import os
+from pathlib import Path
+import subprocess
+import sys
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("KIT_BUILD_DIR") or REPO / "build" / "dev")  # ctest sets it
+THREAD_FETCH = BUILD / "tools" / "thread_fetch" / "thread-fetch"
+SELECT_FETCH = BUILD / "solutions" / "01-select" / "fetch"
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("bench_threads", REPO / "tools" / "bench_threads.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def built():
+    for program in (THREAD_FETCH, SELECT_FETCH):
+        if not program.is_file():
+            pytest.fail(f"{program} is missing: build the thread-fetch and solution-01 targets")
+
+
+def test_thread_fetch_fetches_in_order_of_readiness_in_about_the_slowest_time(servers):
+    urls = [servers.delayed(600), servers.delayed(400), servers.delayed(200)]
+    result = subprocess.run([str(THREAD_FETCH), "--timeout", "5", *urls],
+                            capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[1] for line in lines[:3]] == list(reversed(urls)), result.stdout
+    total_ms = int(lines[-1].split()[1])
+    assert 600 <= total_ms < 1100, f"expected about the slowest server (600 ms), not the sum: {total_ms}"
+
+
+def test_a_failing_target_fails_alone(servers):
+    urls = [servers.refused(), servers.delayed(100)]
+    result = subprocess.run([str(THREAD_FETCH), "--timeout", "5", *urls],
+                            capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"fail {urls[0]} refused" in result.stdout
+    assert f"ok {urls[1]} 200" in result.stdout
+
+
+def test_measure_counts_one_thread_per_target_and_one_for_the_loop(servers):
+    bench = load_bench()
+    url = servers.delayed(300)
+    threads = bench.measure(THREAD_FETCH, [url] * 20)
+    loop = bench.measure(SELECT_FETCH, [url] * 20)
+    assert threads["threads"] == 21, threads
+    assert loop["threads"] == 1, loop
+    # The fetch process's own memory, a few MiB, not the Python process it came from.
+    for run in (threads, loop):
+        assert 0.5 < run["rss"] < 100, run
+        assert 0.25 < run["wall"] < 5, run
