@@ -56,12 +56,17 @@ def test_a_failing_target_fails_alone(servers):
 
 def test_measure_counts_one_thread_per_target_and_one_for_the_loop(servers):
     bench = load_bench()
-    url = servers.delayed(300)
+    # A second's delay keeps all 20 threads alive at once, even when a
+    # sanitizer makes starting them slow.
+    url = servers.delayed(1000)
     threads = bench.measure(THREAD_FETCH, [url] * 20)
     loop = bench.measure(SELECT_FETCH, [url] * 20)
-    assert threads["threads"] == 21, threads
+    # ThreadSanitizer starts a background thread of its own in a program
+    # that makes threads.
+    extra = 1 if "tsan" in str(BUILD) else 0
+    assert 21 <= threads["threads"] <= 21 + extra, threads
     assert loop["threads"] == 1, loop
     # The fetch process's own memory, a few MiB, not the Python process it came from.
     for run in (threads, loop):
         assert 0.5 < run["rss"] < 100, run
-        assert 0.25 < run["wall"] < 5, run
+        assert 0.9 < run["wall"] < 10, run
