@@ -70,3 +70,16 @@ def test_measure_counts_one_thread_per_target_and_one_for_the_loop(servers):
     for run in (threads, loop):
         assert 0.5 < run["rss"] < 100, run
         assert 0.9 < run["wall"] < 10, run
+
+
+def test_the_benchmark_runs_end_to_end_and_writes_its_medians(tmp_path, capsys):
+    bench = load_bench()
+    out = tmp_path / "threads.json"
+    assert bench.main(["--build-dir", str(BUILD), "--sizes", "2,5", "--rounds", "1",
+                       "--delay-ms", "100", "--json", str(out)]) == 0
+    import json
+    medians = json.loads(out.read_text())["medians"]
+    cells = {(m["program"], m["targets"]): m for m in medians}
+    assert set(cells) == {("threads", 2), ("select", 2), ("threads", 5), ("select", 5)}
+    assert cells[("threads", 5)]["threads"] >= 6 and cells[("select", 5)]["threads"] == 1
+    assert "targets  program" in capsys.readouterr().out
