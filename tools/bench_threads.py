@@ -167,7 +167,7 @@ def plot(medians: list[dict], sizes: list[int], delay_ms: int, path: Path) -> No
             values = [next(m[key] for m in medians if m["program"] == name and m["targets"] == n)
                       for n in sizes]
             xs = [i + (k - 0.5) * width for i in range(len(sizes))]
-            bars = ax.bar(xs, values, width, color=colours[name],
+            ax.bar(xs, values, width, color=colours[name],
                           label="a thread per target" if name == "threads" else "one select() loop")
             for x, v in zip(xs, values):
                 ax.text(x, v, f"{v:.2f}" if key in ("wall", "cpu") else f"{v:.1f}" if key == "rss" else f"{v:.0f}",

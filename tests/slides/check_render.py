@@ -22,8 +22,8 @@ What it does, in order:
 7. builds the decks once more with Marp's bare template (every slide laid
    out at once), lets Chromium measure every slide (--dump-dom, a script
    added to a copy), and fails when an element sticks out of a slide's
-   padding box or a code block or table is wider than its box: text that
-   would be cut off on the projector.
+   padding box, a code block or table is wider than its box, or Marp shrank
+   a code block below 80 % to fit: text cut off or too small on the projector.
 
 --decks DIR checks the decks in DIR instead of slides/decks (the tests plant
 an overflowing slide and a missing glyph that way).
@@ -38,8 +38,8 @@ or the arguments are wrong. Standard library only; runs under any python3.
 from __future__ import annotations
 
 import argparse
-import json
 import collections
+import json
 import os
 import re
 import shutil

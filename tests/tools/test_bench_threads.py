@@ -10,7 +10,6 @@ import importlib.util
 import os
 from pathlib import Path
 import subprocess
-import sys
 
 import pytest
 
