@@ -168,7 +168,7 @@ def plot(medians: list[dict], sizes: list[int], delay_ms: int, path: Path) -> No
                       for n in sizes]
             xs = [i + (k - 0.5) * width for i in range(len(sizes))]
             ax.bar(xs, values, width, color=colours[name],
-                          label="a thread per target" if name == "threads" else "one select() loop")
+                   label="a thread per target" if name == "threads" else "one select() loop")
             for x, v in zip(xs, values):
                 ax.text(x, v, f"{v:.2f}" if key in ("wall", "cpu") else f"{v:.1f}" if key == "rss" else f"{v:.0f}",
                         ha="center", va="bottom", fontsize=10)
