@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ft2font
 
 matplotlib.use("Agg")  # no display needed: it only ever writes files
 
@@ -43,9 +44,14 @@ PALE = "#eef3fb"
 FONT_SIZE = 15
 DPI = 100
 
-# Reproducible output: no timestamp or version in the PNG, a fixed font
-# family (matplotlib ships DejaVu Sans), fixed hash salts.
-SAVE_METADATA = {"Software": None}
+# Reproducible output: no timestamp in the PNG, a fixed font family
+# (matplotlib ships DejaVu Sans), fixed hash salts. The same code draws the
+# same bytes with the same matplotlib and FreeType; another version
+# rasterises text a little differently, so the PNG says which drew it
+# (tests/lessons/test_concept_images.py compares bytes only when they match).
+DRAWN_WITH = (f"matplotlib {matplotlib.__version__}, "
+              f"FreeType {matplotlib.ft2font.__freetype_version__}")
+SAVE_METADATA = {"Software": None, "Comment": DRAWN_WITH}
 plt.rcParams.update({
     "font.family": "DejaVu Sans",
     "font.size": FONT_SIZE,
