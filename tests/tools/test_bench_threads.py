@@ -8,6 +8,7 @@ threads it counts and the memory it reports must be the fetch process's own.
 """
 import importlib.util
 import os
+import pathlib
 from pathlib import Path
 import subprocess
 
@@ -53,6 +54,11 @@ def test_a_failing_target_fails_alone(servers):
     assert f"ok {urls[1]} 200" in result.stdout
 
 
+ON_LINUX = pathlib.Path("/proc/self/status").is_file()
+needs_proc = pytest.mark.skipif(not ON_LINUX, reason="bench_threads samples /proc/PID/status (Linux)")
+
+
+@needs_proc
 def test_measure_counts_one_thread_per_target_and_one_for_the_loop(servers):
     bench = load_bench()
     # A second's delay keeps all 20 threads alive at once, even when a
@@ -71,6 +77,7 @@ def test_measure_counts_one_thread_per_target_and_one_for_the_loop(servers):
         assert 0.9 < run["wall"] < 10, run
 
 
+@needs_proc
 def test_the_benchmark_runs_end_to_end_and_writes_its_medians(tmp_path, capsys):
     bench = load_bench()
     out = tmp_path / "threads.json"

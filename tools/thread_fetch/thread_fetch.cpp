@@ -83,7 +83,7 @@ kit::Outcome fetch_one(const kit::Url& url, milliseconds timeout) {
 // The whole program: start a thread per target, then wait for all of them.
 void fetch_with_threads(const kit::FetchOptions& options, kit::FetchLog& log) {
     std::mutex log_mutex;  // guards log: every thread reports through it
-    std::vector<std::jthread> threads;
+    std::vector<std::thread> threads;
     threads.reserve(options.targets.size());
     for (std::size_t i = 0; i < options.targets.size(); ++i) {
         try {
@@ -99,7 +99,10 @@ void fetch_with_threads(const kit::FetchOptions& options, kit::FetchLog& log) {
             log.finish(i, kit::Outcome::failure(kit::Reason::io));
         }
     }
-}  // the jthreads join here, before log goes away
+    for (std::thread& thread : threads) {
+        thread.join();  // before log_mutex and log go away
+    }
+}
 
 }  // namespace
 
