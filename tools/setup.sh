@@ -14,7 +14,7 @@ packages=(
   cmake ninja-build g++ libgtest-dev libgmock-dev  # build and unit tests
   python3 python3-pytest python3-matplotlib        # behaviour tests, timeline images
   doxygen graphviz                                 # API docs (a test)
-  chromium fonts-dejavu-core                       # rendering the slides (a test)
+  chromium fonts-dejavu-core fontconfig            # rendering the slides, fc-list for glyphs (a test)
   curl ca-certificates git                         # a real HTTP client; npm over TLS
   libev-dev libuv1-dev pkg-config                  # the benchmarks compare the kit with libev, libuv
   clang libclang-rt-14-dev                         # libFuzzer for the request parser's fuzz test
