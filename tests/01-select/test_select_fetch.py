@@ -175,7 +175,12 @@ def test_sigpipe_is_ignored_while_it_runs(servers):
         fields = program.status()
         mask = fields["SigIgn"].strip() if fields else "(ended)"
         assert ignored, f"expected SIGPIPE (bit 13) set in /proc/PID/status SigIgn, got {mask}"
-        program.finish()
+        run = program.finish()
+    # Whether a program that ends at once was seen in time is a race; one that
+    # does not wait for the silent server fails here every time.
+    assert run.line(silent).reason == "timeout" and run.line(silent).ms >= 500, \
+        f"expected the program to wait for the silent server until its --timeout 1.0, " \
+        f"got {run.line(silent)}"
 
 
 @linux_only

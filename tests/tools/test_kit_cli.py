@@ -1,10 +1,11 @@
-"""Tests of the learner CLI (tools/kit.py), the demo (tools/demo.py) and gantt.py.
+"""Tests of the learner CLI (tools/kit.py and tools/kitcli/), the demo
+(tools/demo.py), gantt.py, tools/setup.sh and the harness's hang detection.
 
 Most tests run kit.py in a small throwaway tree (two stages with lessons,
 hints and solutions) that the `tree` fixture builds in a temporary folder:
 kit.py finds its stages relative to its own file, so a copy of it works on
-the copy of the tree. `check` and `watch` get stand-ins for cmake and ctest
-on PATH that print canned output, so no test here builds anything.
+the copy of the tree. `check`, `watch` and `demo` get stand-ins for cmake
+and ctest on PATH that print canned output, so no test here builds anything.
 
 Run: /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/tools
 """
@@ -109,18 +110,24 @@ ninja: build stopped: subcommand failed.
 # Stand-in for cmake and ctest: logs its arguments, then behaves as FAKE_MODE says.
 FAKE_TOOL = """\
 #!{python}
-import os, sys
+import os, shutil, sys
 from pathlib import Path
 root = Path.cwd()
 with open(os.environ["FAKE_LOG"], "a") as log:
     log.write(Path(sys.argv[0]).name + " " + " ".join(sys.argv[1:]) + "\\n")
 mode = os.environ.get("FAKE_MODE", "fail")
 if Path(sys.argv[0]).name == "ctest":
+    if "build/asan" in sys.argv:
+        mode = "asan"
+    if os.environ.get("FAKE_JUNIT") and mode != "asan":  # what pytest would write
+        junit = root / "build" / "dev" / "junit" / "stage00.exercise.behaviour.xml"
+        junit.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(os.environ["FAKE_JUNIT"], junit)
     print(Path(os.environ["FAKE_CTEST_" + mode.upper()]).read_text().format(root=root), end="")
     sys.exit(0 if mode == "pass" else 8)
-if sys.argv[1:3] == ["--preset", "dev"]:
-    (root / "build" / "dev").mkdir(parents=True, exist_ok=True)
-    (root / "build" / "dev" / "CMakeCache.txt").write_text("")
+if sys.argv[1:2] == ["--preset"]:
+    (root / "build" / sys.argv[2]).mkdir(parents=True, exist_ok=True)
+    (root / "build" / sys.argv[2] / "CMakeCache.txt").write_text("")
 elif "--build" in sys.argv and mode == "compile-error":
     print(Path(os.environ["FAKE_COMPILE_ERROR"]).read_text().format(root=root), end="")
     sys.exit(1)
@@ -141,6 +148,8 @@ def tree(tmp_path: Path) -> Path:
     root = tmp_path / "kit"
     (root / "tools").mkdir(parents=True)
     shutil.copy(TOOLS / "kit.py", root / "tools" / "kit.py")
+    shutil.copytree(TOOLS / "kitcli", root / "tools" / "kitcli",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     write(root / "lessons" / "00-blocking.md", "Intro line\n\n# Blocking fetch\n\nText.\n")
     write(root / "lessons" / "01-select.md", "# A raw select loop\n")
     write(root / "exercises" / "00-blocking" / "HINTS.md", HINTS_0)
@@ -150,6 +159,9 @@ def tree(tmp_path: Path) -> Path:
     write(root / "solutions" / "01-select" / "fetch.cpp", "int main() { return 0; }\n")
     (root / "exercises" / "not-a-stage").mkdir()
     return root
+
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 
 def kit_env(extra: dict | None = None) -> dict:
@@ -313,6 +325,7 @@ def test_solution_shows_the_diff_after_passing_or_with_force(tree):
         assert "HINTS.md" not in result.stdout  # hints are not part of the solution
 
 
+@needs_git
 def test_reset_refuses_outside_a_git_checkout(tree):
     env = kit_env({"GIT_CEILING_DIRECTORIES": str(tree.parent)})
     result = run_kit(tree, "reset", "0", "--yes", env=env)
@@ -320,24 +333,74 @@ def test_reset_refuses_outside_a_git_checkout(tree):
     assert "git checkout" in result.stderr
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-def test_reset_restores_the_shipped_exercise_after_confirmation(tree):
-    git_env = kit_env({"GIT_CEILING_DIRECTORIES": str(tree.parent), "GIT_AUTHOR_NAME": "t",
-                       "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
-                       "GIT_COMMITTER_EMAIL": "t@example.org"})
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "shipped"]):
-        subprocess.run(["git", *command], cwd=tree, env=git_env, check=True)
-    exercise = tree / "exercises" / "00-blocking" / "fetch.cpp"
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = kit_env(dict(GIT_ENV, GIT_CEILING_DIRECTORIES=str(cwd.parent)))
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def clone(tree: Path) -> Path:
+    """The tree committed as shipped, and a learner's clone of it (with origin/main)."""
+    git(tree, "init", "-q", "-b", "main")
+    git(tree, "add", "-A")
+    git(tree, "commit", "-q", "-m", "shipped")
+    git(tree.parent, "clone", "-q", str(tree), "clone")
+    return tree.parent / "clone"
+
+
+@needs_git
+def test_reset_restores_the_shipped_exercise_after_confirmation(clone):
+    exercise = clone / "exercises" / "00-blocking" / "fetch.cpp"
     shipped = exercise.read_text()
     exercise.write_text("learner's work\n")
 
-    declined = run_kit(tree, "reset", "0", stdin="n\n", env=git_env)
-    assert declined.returncode == 1 and exercise.read_text() == "learner's work\n"
-    accepted = run_kit(tree, "reset", "0", stdin="y\n", env=git_env)
+    declined = run_kit(clone, "reset", "0", stdin="n\n")
+    assert declined.returncode == 1 and "Nothing changed" in declined.stdout
+    assert exercise.read_text() == "learner's work\n"
+    accepted = run_kit(clone, "reset", "0", stdin="y\n")
     assert accepted.returncode == 0, accepted.stderr
     assert exercise.read_text() == shipped
-    again = run_kit(tree, "reset", "0", "--yes", env=git_env)
+    again = run_kit(clone, "reset", "0", "--yes")
     assert again.returncode == 0 and "nothing to reset" in again.stdout
+
+
+@needs_git
+@pytest.mark.parametrize("saved_with", [["add"], ["add", "commit"]])
+def test_reset_restores_the_shipped_commit_whatever_was_staged_or_committed(clone, saved_with):
+    exercise = clone / "exercises" / "00-blocking" / "fetch.cpp"
+    shipped = exercise.read_text()
+    exercise.write_text("learner's work\n")
+    git(clone, "add", "-A")
+    if "commit" in saved_with:
+        git(clone, "commit", "-q", "-m", "my stage 0")
+    result = run_kit(clone, "reset", "0", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert "exercises/00-blocking/fetch.cpp" in result.stdout  # named as thrown away
+    assert exercise.read_text() == shipped
+    assert run_kit(clone, "reset", "0", "--yes").stdout.count("nothing to reset") == 1
+
+
+@needs_git
+def test_reset_from_names_the_shipped_commit_where_there_is_no_upstream(tree):
+    git(tree, "init", "-q", "-b", "main")
+    git(tree, "add", "-A")
+    git(tree, "commit", "-q", "-m", "shipped")
+    shipped_commit = git(tree, "rev-parse", "HEAD")
+    exercise = tree / "exercises" / "00-blocking" / "fetch.cpp"
+    shipped = exercise.read_text()
+    exercise.write_text("learner's work\n")
+    git(tree, "commit", "-q", "-am", "mine")
+    without = run_kit(tree, "reset", "0", "--yes")
+    assert without.returncode == 1 and "--from" in without.stderr
+    assert exercise.read_text() == "learner's work\n"
+    named = run_kit(tree, "reset", "0", "--yes", "--from", shipped_commit)
+    assert named.returncode == 0, named.stderr
+    assert exercise.read_text() == shipped
 
 
 # --- check, with stand-ins for cmake and ctest ------------------------------
