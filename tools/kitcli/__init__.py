@@ -6,7 +6,8 @@ A teacher who wants to change one command opens one small module:
     stages.py     the stages: one per exercises/NN-name/ folder
     progress.py   build/kit-progress.json: each stage's last check and hints seen
     check.py      ./kit check: build, run the stage's tests (report.py explains them)
-    report.py     what failed, from JUnit XML and ctest's output; sanitizer reports
+    report.py     what failed, from JUnit XML and ctest's output
+    sanitizer.py  crashes, and the top of a sanitizer report
     listing.py    ./kit list
     hint.py       ./kit hint
     watch.py      ./kit watch

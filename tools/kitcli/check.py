@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kitcli import report
 from kitcli.hint import read_hints
+from kitcli.sanitizer import crashed
 from kitcli.progress import load_progress, record_check, stage_or_next, stage_record
 from kitcli.stages import Stage, exercise_fingerprint, stage_after
 from kitcli.ui import (ROOT, KitError, heading, paint, parse_options, relative, require_tool,
@@ -149,7 +150,7 @@ def report_failures(stage: Stage, results: list[report.TestResult], preset: str)
         failures = report.find_failures(result, build_dir(preset))
         report.report_one_test(result, failures,
                                report.rerun_command(build_dir(preset), result.name))
-        if report.crashed(result, failures):
+        if crashed(result.status, [line for f in failures.found for line in f.lines]):
             crashes.append(result.name)
     return crashes
 

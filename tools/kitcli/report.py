@@ -16,15 +16,13 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kitcli.sanitizer import sanitizer_lines
 from kitcli.ui import ROOT, paint, relative, show_command, strip_root
 
 CTEST_RESULT_LINE = re.compile(
     r"^\s*\d+/\d+ Test\s+#\d+: (?P<name>\S+) \.*\s*(?P<status>\S.*?)\s+[\d.]+ sec$")
 CTEST_START_LINE = re.compile(r"^\s+Start\s+\d+: ")
 CTEST_SUMMARY_LINE = re.compile(r"^\d+% tests passed")
-SANITIZER_START = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:"
-                             r"|WARNING: ThreadSanitizer")
-CRASH_WORDS = re.compile(r"killed by signal|Segmentation fault|Aborted|SIGSEGV|SIGABRT")
 
 
 @dataclass
@@ -85,13 +83,6 @@ def describe_status(status: str) -> str:
     if "Not Run" in status:
         return "did not run (is the program built?)"
     return "failed"
-
-
-def crashed(result: TestResult, failures: Failures) -> bool:
-    """Did the test (or a program it ran) die of a signal rather than answer wrongly?"""
-    if "Exception" in result.status:
-        return True
-    return any(CRASH_WORDS.search(line) for f in failures.found for line in f.lines)
 
 
 # --- pytest's JUnit XML ------------------------------------------------------
@@ -246,37 +237,6 @@ def find_failures(result: TestResult, build_dir: Path) -> Failures:
     if from_junit is not None and from_junit.found:
         return from_junit
     return text_failures(result.output)
-
-
-# --- Sanitizer reports ---------------------------------------------------------
-
-
-def sanitizer_lines(lines: list[str], frames: int = 6) -> list[str]:
-    """The top of the first sanitizer report in lines: what happened, and where.
-
-    A report quoted inside a pytest message carries pytest's 'E   ' prefix;
-    it is taken off.
-    """
-    plain = [re.sub(r"^E {1,3}", "", line).rstrip() for line in lines]
-    for start, line in enumerate(plain):
-        if SANITIZER_START.search(line):
-            break
-    else:
-        return []
-    top = [re.sub(r"^==\d+==", "", plain[start]).strip()]
-    shown = 0
-    for line in plain[start + 1:]:
-        frame = re.match(r"^\s*#\d+ 0x[0-9a-f]+ in (.*)$", line)
-        if frame:
-            top.append("  at " + strip_root(frame.group(1)))
-            shown += 1
-            if shown == frames:
-                break
-        elif shown and not line.strip():
-            break  # the end of the first stack
-        elif line.startswith("SUMMARY:"):
-            break
-    return top
 
 
 # --- Printing one failed ctest test -------------------------------------------
