@@ -105,7 +105,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.set_defaults(scenario=SCENARIOS[0])
     parser.add_argument("--stage", type=int, metavar="N",
                         help="the stage to compare with stage 0, or to run in another demo "
-                             "(default: the newest built)")
+                             "(default: the newest built; ./kit demo: the newest you passed)")
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build" / "dev",
                         help="where the programs were built (default: build/dev)")
     parser.add_argument("--backend", metavar="NAME",
