@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kitcli import report
 from kitcli.hint import read_hints
-from kitcli.sanitizer import crashed
+from kitcli.sanitizer import crashed, has_report
 from kitcli.progress import load_progress, record_check, stage_or_next, stage_record
 from kitcli.stages import Stage, exercise_fingerprint, stage_after
 from kitcli.ui import (ROOT, KitError, heading, paint, parse_options, relative, require_tool,
@@ -170,6 +170,7 @@ def rerun_under_sanitizers(stage: Stage, names: list[str]) -> None:
                   "uninitialised memory, or a race?)")
             continue
         failures = report.find_failures(result, build_dir("asan"))
+        failures.found.sort(key=lambda f: not has_report(f.lines))  # the report first
         report.report_one_test(result, failures,
                                report.rerun_command(build_dir("asan"), result.name), detailed=1)
 

@@ -25,6 +25,10 @@ def crashed(status: str, messages: list[str]) -> bool:
     return "Exception" in status or any(CRASH_WORDS.search(line) for line in messages)
 
 
+def has_report(lines: list[str]) -> bool:
+    return any(SANITIZER_START.search(line) for line in lines)
+
+
 def sanitizer_lines(lines: list[str], frames: int = 6) -> list[str]:
     """The top of the first sanitizer report in lines: what happened, and where.
 
