@@ -109,7 +109,8 @@ def junit_failures(path: Path) -> Failures | None:
             name = case.get("name", "")
             if problem.tag == "error":
                 name += " (error outside the test: in a fixture)"
-            found.append(Failure(name, where, lines + sanitizer_lines(text)))
+            found.append(Failure(name, where, lines + [line for line in sanitizer_lines(text)
+                                                       if line not in lines]))
     return Failures(found)
 
 

@@ -45,11 +45,13 @@ def sanitizer_lines(lines: list[str], frames: int = 6) -> list[str]:
     shown = 0
     for line in plain[start + 1:]:
         frame = re.match(r"^\s*#\d+ 0x[0-9a-f]+ in (.*)$", line)
+        if frame and re.match(r"^(\S+ )?std::", frame.group(1)):
+            continue  # the standard library's plumbing (std::function): not the learner's
         if frame:
             top.append("  at " + strip_root(frame.group(1)))
             shown += 1
-            if shown == frames:
-                break
+            if shown == frames or frame.group(1).startswith("main "):
+                break  # enough, or below main() only the C library's start-up
         elif shown and not line.strip():
             break  # the end of the first stack
         elif line.startswith("SUMMARY:"):
