@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Installs whatever the kit needs and this machine lacks, then the slides'
-# pinned Marp CLI. `./kit demo`, `./kit test` and `./kit setup` run it first,
+# Installs whatever the kit needs and this machine lacks, and for `test` and
+# `setup` the slides' pinned Marp CLI (npm ci: only the slides test and a
+# teacher need it, never a learner's demo). `./kit demo`, `./kit test` and
+# `./kit setup` run it first with their own name:
+#
+#     tools/setup.sh [demo|test|setup]      (no argument: as setup)
+#
 # so a fresh Debian 12 machine needs nothing else. Safe to run again: it
 # installs only what is missing.
 #
@@ -9,6 +14,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+kit_command="${1:-setup}"
 
 packages=(
   cmake ninja-build g++ libgtest-dev libgmock-dev  # build and unit tests
@@ -44,7 +50,7 @@ else
   echo "kit setup: no apt here; install the tools listed in README.md (On macOS) if ./kit doctor reports any missing"
 fi
 
-if [[ ! -x "$root/slides/node_modules/.bin/marp" ]]; then
+if [[ ( "$kit_command" == test || "$kit_command" == setup ) && ! -x "$root/slides/node_modules/.bin/marp" ]]; then
   echo "kit setup: installing the slides' Marp CLI (npm ci in slides/)"
   (cd "$root/slides" && npm ci --no-audit --no-fund --loglevel=error)
 fi
