@@ -57,6 +57,9 @@ public:
     /// The socket (-1 once finished).
     [[nodiscard]] int fd() const { return sock_.get(); }
 
+    /// The response as received so far (stage 6 processes its body).
+    [[nodiscard]] const ResponseParser& response() const { return response_; }
+
     /// True once the outcome is reported.
     [[nodiscard]] bool finished() const { return state_ == State::finished; }
 

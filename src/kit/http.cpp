@@ -52,6 +52,7 @@ std::optional<Reason> ResponseParser::feed(std::string_view bytes) {
     }
     if (head_complete_) {
         body_bytes_ += bytes.size();
+        body_.append(bytes);
         return std::nullopt;
     }
     head_.append(bytes);
@@ -63,6 +64,7 @@ std::optional<Reason> ResponseParser::feed(std::string_view bytes) {
         return std::nullopt;
     }
     body_bytes_ = head_.size() - (end + kHeadEnd.size());
+    body_.assign(head_, end + kHeadEnd.size());
     head_.resize(end + 2);  // keep the last header line's CRLF
     head_complete_ = true;
     return failure_ = parse_head();
