@@ -44,12 +44,27 @@ int peek_for_more(int fd) {
 LoopFetch::LoopFetch(Loop& loop, FetchLog& log, Reads reads, FetchHooks hooks)
     : loop_(loop), log_(log), reads_(reads), hooks_(std::move(hooks)) {}
 
-void LoopFetch::start(const Url& url) {
+void LoopFetch::start(const Url& url) { connect(add(), url); }
+
+std::size_t LoopFetch::add() {
     const std::size_t target = connections_.size();
-    Connection& c = connections_.emplace_back(target, log_);
+    connections_.emplace_back(target, log_);
+    return target;
+}
+
+const Connection& LoopFetch::connection(std::size_t target) const {
+    return connections_.at(target);
+}
+
+void LoopFetch::connect(std::size_t target, const Url& url) {
+    Connection& c = connections_.at(target);
+    if (c.finished()) {
+        return;
+    }
     c.start(url);
     if (c.finished()) {
-        return;  // failed at once (an unresolvable host): nothing to watch
+        // Failed at once (an unresolvable host, a refusal): nothing to watch.
+        return finished(target, -1);
     }
     int fd = c.fd();
     std::error_code error =
@@ -59,7 +74,7 @@ void LoopFetch::start(const Url& url) {
         std::fprintf(stderr, "fetch: %s: cannot watch fd %d with %s: %s\n", url.text.c_str(), fd,
                      std::string(loop_.backend_name()).c_str(), error.message().c_str());
         c.fail(Reason::fd_limit);
-        return;
+        return finished(target, -1);
     }
     if (hooks_.watched) {
         hooks_.watched(target);
@@ -75,7 +90,7 @@ void LoopFetch::stall_first_read(std::chrono::milliseconds duration) {
 void LoopFetch::fail(std::size_t target, Reason reason) {
     Connection& c = connections_.at(target);
     if (!c.finished()) {
-        int fd = c.fd();
+        int fd = c.fd();  // -1 for a target added but not yet connecting
         c.fail(reason);
         finished(target, fd);
     }
@@ -139,10 +154,14 @@ void LoopFetch::step(std::size_t target) {
 // the backend only drops a bit or an entry (epoll's kernel set drops a
 // closed fd by itself, and its backend takes that as done). Nothing can
 // have reused the number in between: we opened nothing since the close.
+// An fd of -1: the target was added but never watched (it failed before
+// its connect began), so there is nothing to unwatch and no hook to tell.
 void LoopFetch::finished(std::size_t target, int fd) {
-    loop_.unwatch(fd);
-    if (hooks_.finished) {
-        hooks_.finished(target);
+    if (fd >= 0) {
+        loop_.unwatch(fd);
+        if (hooks_.finished) {
+            hooks_.finished(target);
+        }
     }
     if (log_.all_finished()) {
         loop_.stop();

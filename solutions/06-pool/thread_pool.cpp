@@ -32,6 +32,9 @@ private:
     sigset_t saved_{};
 };
 
+// Which worker this thread is (1-based), 0 on any other thread.
+thread_local std::size_t this_worker = 0;
+
 }  // namespace
 
 ThreadPool::ThreadPool(PostQueue& posts, std::size_t threads)
@@ -39,7 +42,7 @@ ThreadPool::ThreadPool(PostQueue& posts, std::size_t threads)
     BlockAllSignals blocked;
     workers_.reserve(size_);
     for (std::size_t i = 0; i < size_; ++i) {
-        workers_.emplace_back([this] { run_worker(); });
+        workers_.emplace_back([this, i] { run_worker(i + 1); });
     }
 }
 
@@ -79,7 +82,8 @@ void ThreadPool::stop() {
 
 // A worker: take the oldest job, run it unlocked, post its completion;
 // sleep on the condition variable while there is none; leave on stop.
-void ThreadPool::run_worker() {
+void ThreadPool::run_worker(std::size_t number) {
+    this_worker = number;
     for (;;) {
         Job job;
         {
@@ -111,6 +115,8 @@ void ThreadPool::complete(Done done, Completion completion) {
         posts.release();
     });
 }
+
+std::size_t ThreadPool::worker_number() { return this_worker; }
 
 void ThreadPool::require_owner(const char* call) const {
     if (std::this_thread::get_id() != owner_) {

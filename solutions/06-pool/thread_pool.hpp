@@ -74,6 +74,9 @@ public:
     /// The number of workers started.
     [[nodiscard]] std::size_t size() const { return size_; }
 
+    /// On a pool's worker, its number (1 to size()); elsewhere 0. For traces.
+    [[nodiscard]] static std::size_t worker_number();
+
 private:
     struct Job {
         Work work;
@@ -81,7 +84,7 @@ private:
     };
 
     void require_owner(const char* call) const;
-    void run_worker();
+    void run_worker(std::size_t number);
     void complete(Done done, Completion completion);
 
     // Set at construction, read by any thread.

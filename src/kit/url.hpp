@@ -18,6 +18,10 @@ struct Url {
     std::string host;         ///< Host name or dotted IPv4 address.
     std::uint16_t port = 80;  ///< TCP port, 80 when the URL names none.
     std::string path = "/";   ///< Request path, always starting with '/'.
+    /// The host's dotted IPv4 address once resolved elsewhere (stage 6
+    /// resolves on its thread pool), so the connect need not wait for a
+    /// name server; empty until then. The request still names `host`.
+    std::string address;
 };
 
 /// Parses @p text as `http://host[:port]/path` (the path may be omitted).
