@@ -6,6 +6,7 @@
 #include "backends.hpp"
 #include "stage4_backends.hpp"
 #include "wakeup.hpp"
+#include "watchdog.hpp"
 
 #include <gtest/gtest.h>
 
@@ -27,6 +28,7 @@ namespace {
 using namespace std::chrono_literals;
 using kit::Loop;
 using kit::PostQueue;
+using stage6_test::Watchdog;
 
 bool readable_now(int fd) {
     pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
@@ -91,6 +93,7 @@ TEST_P(PostQueueTest, EightThreadsPostingLoseNothingAndKeepEachThreadsOrder) {
     bool on_loop_thread = true;
     const auto loop_thread = std::this_thread::get_id();
 
+    Watchdog watchdog(*loop);
     posts.hold();  // until the last handler has run
     std::vector<std::thread> posters;
     for (int t = 0; t < kThreads; ++t) {
@@ -101,6 +104,7 @@ TEST_P(PostQueueTest, EightThreadsPostingLoseNothingAndKeepEachThreadsOrder) {
                     on_loop_thread = on_loop_thread && std::this_thread::get_id() == loop_thread;
                     last_seen[t] = i;
                     if (++ran == long{kThreads} * kEach) {
+                        watchdog.disarm();
                         posts.release();  // nothing else is watched: run() returns
                     }
                 });
@@ -112,6 +116,7 @@ TEST_P(PostQueueTest, EightThreadsPostingLoseNothingAndKeepEachThreadsOrder) {
         poster.join();
     }
     EXPECT_FALSE(error);
+    EXPECT_FALSE(watchdog.fired()) << "handlers were lost: the loop never got them all";
     EXPECT_EQ(ran, long{kThreads} * kEach) << "every handler runs exactly once";
     EXPECT_TRUE(in_order) << "each thread's handlers run in the order it posted them";
     EXPECT_TRUE(on_loop_thread);
@@ -132,8 +137,9 @@ TEST_P(PostQueueTest, APostLandingAsTheLoopFallsAsleepStillWakesIt) {
     std::mutex mutex;
     std::condition_variable ran_cv;
     int ran = 0;  // guarded by mutex
-    bool all_prompt = true;
+    std::atomic<bool> all_prompt{true};
 
+    Watchdog watchdog(*loop, std::chrono::seconds(60));
     posts.hold();
     std::thread poster([&] {
         for (int i = 1; i <= kRounds && all_prompt; ++i) {
@@ -148,12 +154,15 @@ TEST_P(PostQueueTest, APostLandingAsTheLoopFallsAsleepStillWakesIt) {
                 all_prompt = false;
             }
         }
-        posts.post([&] { posts.release(); });  // lets run() return
+        posts.post([&] {
+            watchdog.disarm();
+            posts.release();  // lets run() return
+        });
     });
     std::error_code error = loop->run();
     poster.join();
     EXPECT_FALSE(error);
-    EXPECT_TRUE(all_prompt) << "a post waited 5 s for a loop with nothing else to wake it";
+    EXPECT_TRUE(all_prompt.load()) << "a post waited 5 s for a loop with nothing else to wake it";
     EXPECT_EQ(ran, kRounds);
 }
 
@@ -165,9 +174,13 @@ TEST_P(PostQueueTest, AHandlerPostedDuringAPassRunsInTheNextPass) {
     loop->on_wait([&waits](kit::Clock::time_point, kit::Clock::time_point, int) { ++waits; });
     int first_pass = -1;
     int second_pass = -1;
+    Watchdog watchdog(*loop);
     posts.post([&] {
         first_pass = waits;
-        posts.post([&] { second_pass = waits; });
+        posts.post([&] {
+            second_pass = waits;
+            watchdog.disarm();
+        });
     });
     EXPECT_FALSE(loop->run());
     EXPECT_EQ(first_pass, 1);
@@ -179,7 +192,13 @@ TEST_P(PostQueueTest, APostToALoopNotRunningRunsWhenItRunsAgain) {
     ASSERT_TRUE(loop);
     PostQueue posts(*loop);
     int ran = 0;
-    std::thread([&] { posts.post([&] { ++ran; }); }).join();
+    Watchdog watchdog(*loop);
+    std::thread([&] {
+        posts.post([&] {
+            ++ran;
+            watchdog.disarm();
+        });
+    }).join();
     EXPECT_EQ(ran, 0) << "nothing runs while the loop does not";
     EXPECT_FALSE(loop->run());  // runs the handler, then has nothing to wait for
     EXPECT_EQ(ran, 1);
@@ -220,8 +239,12 @@ TEST_P(PostQueueTest, LeavesNoFdBehind) {
         auto loop = make_loop();
         ASSERT_TRUE(loop);
         PostQueue posts(*loop);
+        Watchdog watchdog(*loop);
         posts.hold();
-        posts.post([&] { posts.release(); });
+        posts.post([&] {
+            watchdog.disarm();
+            posts.release();
+        });
         EXPECT_FALSE(loop->run());
     }
     EXPECT_EQ(open_fds(), before);

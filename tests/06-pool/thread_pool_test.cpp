@@ -5,6 +5,7 @@
 
 #include "post_queue.hpp"
 #include "poll_backend.hpp"
+#include "watchdog.hpp"
 
 #include <gtest/gtest.h>
 
@@ -27,6 +28,7 @@ using kit::Completion;
 using kit::Loop;
 using kit::PostQueue;
 using kit::ThreadPool;
+using stage6_test::Watchdog;
 
 std::size_t entries(const char* dir) {
     std::size_t count = 0;
@@ -44,9 +46,22 @@ bool wait_for(const std::atomic<bool>& flag) {
     return flag;
 }
 
+// A loop, its post queue, and a watchdog that a test disarms once every
+// `done` it waits for has run (watchdog.hpp).
 struct PoolTest : ::testing::Test {
     Loop loop{kit::make_poll_backend()};
     PostQueue posts{loop};
+    Watchdog watchdog{loop};
+    int dones = 0;
+
+    // Counts one `done`; the @p expected-th disarms the watchdog.
+    void count_done(int expected) {
+        if (++dones == expected) {
+            watchdog.disarm();
+        }
+    }
+
+    void TearDown() override { EXPECT_FALSE(watchdog.fired()) << "a done never ran"; }
 };
 
 TEST_F(PoolTest, WorkRunsOnAWorkerAndDoneOnTheLoopThreadThenRunReturns) {
@@ -64,6 +79,7 @@ TEST_F(PoolTest, WorkRunsOnAWorkerAndDoneOnTheLoopThreadThenRunReturns) {
             [&](const Completion& c) {
                 EXPECT_TRUE(c.ok());
                 done_on_loop += std::this_thread::get_id() == loop_thread ? 1 : 0;
+                count_done(100);
             });
     }
     // Nothing is watched but the held wake-up: run() returns once every done has run.
@@ -86,8 +102,12 @@ TEST_F(PoolTest, AJobThatThrowsReachesItsDoneAsAnErrorAndThePoolGoesOn) {
                      } catch (const std::runtime_error& e) {
                          message = e.what();
                      }
+                     count_done(2);
                  });
-    pool.offload([] {}, [&](const Completion& c) { second_ok = c.ok(); });
+    pool.offload([] {}, [&](const Completion& c) {
+        second_ok = c.ok();
+        count_done(2);
+    });
     EXPECT_FALSE(loop.run());
     EXPECT_EQ(message, "disk on fire");
     EXPECT_TRUE(second_ok) << "the one worker survived the exception";
@@ -102,6 +122,7 @@ TEST_F(PoolTest, StopLetsTheRunningJobFinishAndCancelsTheQueuedOnesEachOnce) {
     int other = 0;
     auto count = [&](const Completion& c) {
         (c.ok() ? ok : c.cancelled ? cancelled : other) += 1;
+        count_done(11);
     };
     pool.offload(
         [&] {
@@ -124,7 +145,10 @@ TEST_F(PoolTest, StopLetsTheRunningJobFinishAndCancelsTheQueuedOnesEachOnce) {
     EXPECT_EQ(ran_after_stop, 0);
 
     bool late = false;
-    pool.offload([] {}, [&](const Completion& c) { late = c.cancelled; });
+    pool.offload([] {}, [&](const Completion& c) {
+        late = c.cancelled;
+        count_done(11);
+    });
     EXPECT_FALSE(loop.run());
     EXPECT_TRUE(late) << "offload() after stop() is cancelled, not lost";
 }
@@ -139,7 +163,7 @@ TEST_F(PoolTest, WorkersBlockEverySignal) {
             all_blocked = sigismember(&mask, SIGINT) == 1 && sigismember(&mask, SIGUSR1) == 1 &&
                           sigismember(&mask, SIGTERM) == 1;
         },
-        nullptr);
+        [&](const Completion&) { count_done(1); });
     EXPECT_FALSE(loop.run());
     EXPECT_TRUE(all_blocked);
     sigset_t mine;
@@ -151,14 +175,13 @@ TEST_F(PoolTest, ThreadsAndFdsComeAndGoWithThePool) {
     const std::size_t threads_before = entries("/proc/self/task");
     const std::size_t fds_before = entries("/proc/self/fd");
     {
-        Loop other(kit::make_poll_backend());
-        PostQueue other_posts(other);
-        ThreadPool pool(other_posts, 4);
+        ThreadPool pool(posts, 4);
         EXPECT_EQ(entries("/proc/self/task"), threads_before + 4);
         for (int i = 0; i < 20; ++i) {
-            pool.offload([] { std::this_thread::sleep_for(1ms); }, nullptr);
+            pool.offload([] { std::this_thread::sleep_for(1ms); },
+                         [&](const Completion&) { count_done(20); });
         }
-        EXPECT_FALSE(other.run());
+        EXPECT_FALSE(loop.run());
     }
     EXPECT_EQ(entries("/proc/self/task"), threads_before);
     EXPECT_EQ(entries("/proc/self/fd"), fds_before);
@@ -167,6 +190,7 @@ TEST_F(PoolTest, ThreadsAndFdsComeAndGoWithThePool) {
 TEST_F(PoolTest, DestroyedWithWorkOutTheCompletionsAreDroppedWithTheQueue) {
     // The fetch program's timeout path: the loop never runs again.
     bool ran = false;
+    watchdog.disarm();  // the loop never runs here
     {
         ThreadPool pool(posts, 1);
         pool.offload([] { std::this_thread::sleep_for(10ms); }, [&](const Completion&) { ran = true; });
@@ -179,6 +203,7 @@ using PoolDeathTest = PoolTest;
 
 TEST_F(PoolDeathTest, OffloadFromAWorkerAbortsWithAMessage) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
+    watchdog.disarm();
     EXPECT_DEATH(
         {
             Loop loop2(kit::make_poll_backend());
