@@ -1,5 +1,7 @@
-// The post queue's three steps: post, prepare, dispatch; see post_queue.hpp.
-// Lesson: lessons/06-pool.md, "post(), step by step".
+// Stage 6 exercise, part 1: the post queue's three steps (post, prepare,
+// dispatch); the class is declared in solutions/06-pool/post_queue.hpp.
+// Lesson: lessons/06-pool.md, "post(), step by step". Your part: the three
+// functions with TODOs; hold(), release() and the rest are given.
 #include "post_queue.hpp"
 
 #include <cstdio>
@@ -17,25 +19,16 @@ PostQueue::~PostQueue() {
     loop_.remove_source(*this);
 }
 
-// Any thread. The lost wake-up cannot happen: the loop sets may_sleep_ in
-// time_to_next() under this same lock *after* looking at the queue, so
-// either it sees our handler and does not sleep, or we see may_sleep_ and
-// write the fd, which ends (or prevents) its sleep.
+// Any thread.
 void PostQueue::post(Handler handler) {
-    bool wake = false;
-    {
-        std::lock_guard lock(mutex_);
-        queued_.push_back(std::move(handler));
-        if (may_sleep_) {
-            may_sleep_ = false;  // one wake-up is enough until the loop has looked
-            ++wakeups_;
-            wake = true;
-        }
-    }
-    // Outside the lock: a system call is slow, and the loop may want the lock.
-    if (wake) {
-        wakeup_.signal();
-    }
+    // TODO(stage 6): under mutex_, append the handler to queued_; if the
+    // loop may be asleep (may_sleep_), clear that flag, count the wake-up
+    // in wakeups_, and remember to wake it. Then, outside the lock,
+    // wakeup_.signal() if you decided to.
+    (void)handler;
+    // TODO(stage 6): delete these two lines.
+    std::fprintf(stderr, "kit::PostQueue::post() is still a TODO in exercises/06-pool\n");
+    std::abort();
 }
 
 void PostQueue::hold() {
@@ -66,27 +59,16 @@ std::uint64_t PostQueue::wakeups() const {
 }
 
 std::optional<Clock::duration> PostQueue::time_to_next(Clock::time_point /*now*/) {
-    std::lock_guard lock(mutex_);
-    if (!queued_.empty()) {
-        may_sleep_ = false;
-        return Clock::duration::zero();
-    }
-    may_sleep_ = true;
+    // TODO(stage 6): under mutex_: when handlers are queued, the loop must
+    // not sleep (zero); otherwise note that it may sleep, and set no limit.
     return std::nullopt;
 }
 
-// The swap takes the whole queue in O(1) under the lock; the handlers run
-// unlocked, so a handler may post (into the emptied queue: the next pass).
 void PostQueue::dispatch(Clock::time_point /*now*/) {
-    {
-        std::lock_guard lock(mutex_);
-        may_sleep_ = false;
-        running_.swap(queued_);
-    }
-    for (Handler& handler : running_) {
-        handler();
-    }
-    running_.clear();  // keeps the capacity for the next pass
+    // TODO(stage 6): take everything queued in one step under mutex_ (the
+    // loop is awake now: may_sleep_ is false), then run the handlers with
+    // the lock released, in the order they were posted. A handler that
+    // posts must not run in this pass. running_ is yours to use.
 }
 
 }  // namespace kit

@@ -1,5 +1,6 @@
-// The pool's workers and its stop; see thread_pool.hpp.
-// Lesson: lessons/06-pool.md, "The pool".
+// Stage 6 exercise, part 2: the pool's worker loop; the class is declared
+// in solutions/06-pool/thread_pool.hpp. Lesson: lessons/06-pool.md, "The
+// pool". Your part: run_worker(); offload(), stop() and complete() are given.
 #include "thread_pool.hpp"
 
 #include <pthread.h>
@@ -80,29 +81,16 @@ void ThreadPool::stop() {
     }
 }
 
-// A worker: take the oldest job, run it unlocked, post its completion;
-// sleep on the condition variable while there is none; leave on stop.
+// A worker, numbered @p number.
 void ThreadPool::run_worker(std::size_t number) {
     this_worker = number;
-    for (;;) {
-        Job job;
-        {
-            std::unique_lock lock(mutex_);
-            job_or_stop_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-            if (jobs_.empty()) {
-                return;  // stopping, and stop() took what was queued
-            }
-            job = std::move(jobs_.front());
-            jobs_.pop_front();
-        }
-        Completion completion;
-        try {
-            job.work();
-        } catch (...) {
-            completion.error = std::current_exception();
-        }
-        complete(std::move(job.done), std::move(completion));
-    }
+    // TODO(stage 6): for ever: wait on job_or_stop_ (with mutex_ held)
+    // until there is a job or the pool is stopping; with no job left,
+    // return. Otherwise take the oldest job, and with the lock released
+    // run its work, catching whatever it throws into a Completion, and
+    // hand the completion to complete().
+    std::fprintf(stderr, "kit::ThreadPool::run_worker() is still a TODO in exercises/06-pool\n");
+    std::abort();
 }
 
 // From any thread: `done` runs on the loop thread, then the job's hold ends.
