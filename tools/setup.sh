@@ -17,6 +17,7 @@ packages=(
   chromium fonts-dejavu-core                       # rendering the slides (a test)
   curl ca-certificates git                         # a real HTTP client; npm over TLS
   libev-dev libuv1-dev pkg-config                  # the benchmarks compare the kit with libev, libuv
+  libboost-dev                                     # ... and with Boost.Asio (bench-post)
 )
 # Debian's npm conflicts with NodeSource's nodejs, which bundles npm:
 # ask for nodejs and npm only when there is no npm at all.
