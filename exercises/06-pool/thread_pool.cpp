@@ -47,7 +47,9 @@ ThreadPool::ThreadPool(PostQueue& posts, std::size_t threads)
     }
 }
 
-ThreadPool::~ThreadPool() { stop(); }
+ThreadPool::~ThreadPool() {
+    stop();
+}
 
 void ThreadPool::offload(Work work, Done done) {
     require_owner("offload");
@@ -104,7 +106,9 @@ void ThreadPool::complete(Done done, Completion completion) {
     });
 }
 
-std::size_t ThreadPool::worker_number() { return this_worker; }
+std::size_t ThreadPool::worker_number() {
+    return this_worker;
+}
 
 void ThreadPool::require_owner(const char* call) const {
     if (std::this_thread::get_id() != owner_) {

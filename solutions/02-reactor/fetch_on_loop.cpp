@@ -44,7 +44,9 @@ int peek_for_more(int fd) {
 LoopFetch::LoopFetch(Loop& loop, FetchLog& log, Reads reads, FetchHooks hooks)
     : loop_(loop), log_(log), reads_(reads), hooks_(std::move(hooks)) {}
 
-void LoopFetch::start(const Url& url) { connect(add(), url); }
+void LoopFetch::start(const Url& url) {
+    connect(add(), url);
+}
 
 std::size_t LoopFetch::add() {
     const std::size_t target = connections_.size();

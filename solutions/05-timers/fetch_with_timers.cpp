@@ -103,8 +103,8 @@ void fetch_with_timers(Loop& loop, const FetchOptions& options, FetchLog& log, R
                                });
 }
 
-void fetch_with_timers_starting(Loop& loop, const FetchOptions& options, FetchLog& log,
-                                Reads reads, const StartTargets& start) {
+void fetch_with_timers_starting(Loop& loop, const FetchOptions& options, FetchLog& log, Reads reads,
+                                const StartTargets& start) {
     TimerQueue timers;
     loop.add_source(timers);
     ConnectionTimers guards(timers, options);

@@ -34,7 +34,7 @@ using StartTargets = std::function<void(LoopFetch& fetch, const std::vector<Url>
 
 /// fetch_with_timers(), with the targets started by @p start: the hook
 /// through which a later stage joins in without copying this client.
-void fetch_with_timers_starting(Loop& loop, const FetchOptions& options, FetchLog& log,
-                                Reads reads, const StartTargets& start);
+void fetch_with_timers_starting(Loop& loop, const FetchOptions& options, FetchLog& log, Reads reads,
+                                const StartTargets& start);
 
 }  // namespace kit

@@ -145,9 +145,10 @@ void fetch_with_pool(Loop& loop, const FetchOptions& options, FetchLog& log, Rea
             steps.process(target, outcome);
         });
     }
-    fetch_with_timers_starting(
-        loop, options, log, reads,
-        [&steps](LoopFetch& fetch, const std::vector<Url>& targets) { steps.start(fetch, targets); });
+    fetch_with_timers_starting(loop, options, log, reads,
+                               [&steps](LoopFetch& fetch, const std::vector<Url>& targets) {
+                                   steps.start(fetch, targets);
+                               });
     steps.fail_unprocessed();
     log.before_ok(nullptr);
     pool.stop();

@@ -8,7 +8,9 @@
 
 namespace kit {
 
-PostQueue::PostQueue(Loop& loop) : loop_(loop) { loop_.add_source(*this); }
+PostQueue::PostQueue(Loop& loop) : loop_(loop) {
+    loop_.add_source(*this);
+}
 
 PostQueue::~PostQueue() {
     if (holds_ > 0) {

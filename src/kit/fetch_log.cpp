@@ -105,7 +105,9 @@ void FetchLog::finish(std::size_t target, const Outcome& outcome) {
             "\"result\":\"" + result + "\""});
 }
 
-void FetchLog::before_ok(OkStep step) { before_ok_ = std::move(step); }
+void FetchLog::before_ok(OkStep step) {
+    before_ok_ = std::move(step);
+}
 
 void FetchLog::span(std::size_t target, std::string_view name, Clock::time_point begin,
                     Clock::time_point end, std::string_view thread) {

@@ -3,8 +3,8 @@
 // nothing left running. Lesson: lessons/06-pool.md, "The pool".
 #include "thread_pool.hpp"
 
-#include "post_queue.hpp"
 #include "poll_backend.hpp"
+#include "post_queue.hpp"
 #include "watchdog.hpp"
 
 #include <gtest/gtest.h>
@@ -104,10 +104,11 @@ TEST_F(PoolTest, AJobThatThrowsReachesItsDoneAsAnErrorAndThePoolGoesOn) {
                      }
                      count_done(2);
                  });
-    pool.offload([] {}, [&](const Completion& c) {
-        second_ok = c.ok();
-        count_done(2);
-    });
+    pool.offload([] {},
+                 [&](const Completion& c) {
+                     second_ok = c.ok();
+                     count_done(2);
+                 });
     EXPECT_FALSE(loop.run());
     EXPECT_EQ(message, "disk on fire");
     EXPECT_TRUE(second_ok) << "the one worker survived the exception";
@@ -145,10 +146,11 @@ TEST_F(PoolTest, StopLetsTheRunningJobFinishAndCancelsTheQueuedOnesEachOnce) {
     EXPECT_EQ(ran_after_stop, 0);
 
     bool late = false;
-    pool.offload([] {}, [&](const Completion& c) {
-        late = c.cancelled;
-        count_done(11);
-    });
+    pool.offload([] {},
+                 [&](const Completion& c) {
+                     late = c.cancelled;
+                     count_done(11);
+                 });
     EXPECT_FALSE(loop.run());
     EXPECT_TRUE(late) << "offload() after stop() is cancelled, not lost";
 }
@@ -193,7 +195,8 @@ TEST_F(PoolTest, DestroyedWithWorkOutTheCompletionsAreDroppedWithTheQueue) {
     watchdog.disarm();  // the loop never runs here
     {
         ThreadPool pool(posts, 1);
-        pool.offload([] { std::this_thread::sleep_for(10ms); }, [&](const Completion&) { ran = true; });
+        pool.offload([] { std::this_thread::sleep_for(10ms); },
+                     [&](const Completion&) { ran = true; });
         pool.offload([] {}, [&](const Completion&) { ran = true; });
     }
     EXPECT_FALSE(ran);  // and ASan/TSan see no leak or race when the fixture goes

@@ -20,16 +20,16 @@
 // Round 0 warms up and is not counted; then the libraries take turns,
 // round after round, and each figure is the median over rounds. Only a
 // smoke run is a test. Lesson: lessons/06-pool.md, "What it costs".
+#include "backends.hpp"
 #include "loop.hpp"
 #include "post_queue.hpp"
 #include "stage3_backends.hpp"
-#include "backends.hpp"
 
+#include <ev.h>
+#include <uv.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <ev.h>
-#include <uv.h>
 
 #include <algorithm>
 #include <atomic>
@@ -63,7 +63,8 @@ struct Library {
 
 // The producer side of a latency run, the same for every library: post
 // one handler with @p post, wait for it, let the loop fall asleep again.
-std::vector<double> measure_wakes(int wakes, const std::function<void(std::function<void()>)>& post) {
+std::vector<double> measure_wakes(int wakes,
+                                  const std::function<void(std::function<void()>)>& post) {
     std::vector<double> micros;
     micros.reserve(static_cast<std::size_t>(wakes));
     std::atomic<bool> ran{false};
@@ -163,7 +164,8 @@ struct UvBench {
     UvBench() {
         uv_loop_init(&loop);
         async.data = this;
-        uv_async_init(&loop, &async, [](uv_async_t* a) { static_cast<UvBench*>(a->data)->queue.run_all(); });
+        uv_async_init(&loop, &async,
+                      [](uv_async_t* a) { static_cast<UvBench*>(a->data)->queue.run_all(); });
     }
     ~UvBench() { uv_loop_close(&loop); }
     void post(std::function<void()> f) {
@@ -282,9 +284,8 @@ std::vector<double> asio_latency(int wakes) {
     auto guard = boost::asio::make_work_guard(context);
     std::vector<double> micros;
     std::thread producer([&] {
-        micros = measure_wakes(wakes, [&](std::function<void()> f) {
-            boost::asio::post(context, std::move(f));
-        });
+        micros = measure_wakes(
+            wakes, [&](std::function<void()> f) { boost::asio::post(context, std::move(f)); });
         boost::asio::post(context, [&] { guard.reset(); });
     });
     context.run();
@@ -300,7 +301,9 @@ double percentile(std::vector<double> values, double p) {
     return values[at];
 }
 
-double median(std::vector<double> values) { return percentile(std::move(values), 0.5); }
+double median(std::vector<double> values) {
+    return percentile(std::move(values), 0.5);
+}
 
 Options parse(int argc, char** argv) {
     Options options;
@@ -356,7 +359,8 @@ int main(int argc, char** argv) {
     }
     std::printf("post() from one thread into a running loop (epoll), medians of %d rounds\n",
                 options.rounds);
-    std::printf("%-8s %14s %18s %16s\n", "library", "ns per post", "wake median us", "wake 99th us");
+    std::printf("%-8s %14s %18s %16s\n", "library", "ns per post", "wake median us",
+                "wake 99th us");
     for (std::size_t i = 0; i < libraries.size(); ++i) {
         std::printf("%-8s %14.0f %18.1f %16.1f\n", libraries[i].name, median(ns_per_post[i]),
                     median(wake_median[i]), median(wake_p99[i]));
