@@ -86,13 +86,15 @@ public:
 
 private:
     void step(std::size_t target);
-    void finished(std::size_t target, int fd);
+    void finished(std::size_t target);
 
     Loop& loop_;
     FetchLog& log_;
     Reads reads_;
     FetchHooks hooks_;
     std::deque<Connection> connections_;  // a deque never moves its elements
+    std::deque<bool> watched_;            // by target: its fd is watched now
+    std::deque<bool> ever_watched_;       // by target: the hooks know it
 };
 
 /// Fetches options.targets on @p loop, with options.timeout as one global
