@@ -151,11 +151,12 @@ def test_the_pool_has_the_threads_asked_for(servers):
             status = program.status()
             if status:
                 threads = int(status["Threads"])
-                if threads == 4:
+                if threads >= 4:
                     break
             time.sleep(0.01)
         run = program.finish()
-    assert threads == 4, f"expected the loop thread and 3 workers, got {threads}"
+    # The loop and 3 workers, and perhaps ThreadSanitizer's background thread.
+    assert threads in (4, 5), f"expected the loop thread and 3 workers, got {threads}"
     assert run.line(url).kind == "ok"
 
 
