@@ -37,7 +37,7 @@ REASONS = {"refused", "timeout", "reset", "bad-response", "too-large", "resolve"
 # deadline is --timeout for the whole run from stage 1 on, and for each call of
 # each target in stage 0, so a run may take timeout x targets; the grace covers
 # start-up and sanitizers. Without --timeout: NO_TIMEOUT_LIMIT_SECONDS.
-HANG_GRACE_SECONDS = 4.0
+HANG_GRACE_SECONDS = 8.0
 NO_TIMEOUT_LIMIT_SECONDS = 60.0
 
 # /proc/PID/syscall gives a number; the names of the calls a fetch can block in.
