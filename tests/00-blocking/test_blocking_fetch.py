@@ -135,7 +135,8 @@ def test_a_long_request_is_sent_whole_while_signals_interrupt_it(servers):
     line = run.line(url)
     assert (line.kind, line.status) == ("ok", 200), \
         f"expected ok 200 after {sent} SIGUSR1 while sending: send() may write only part " \
-        f"of the request, so send the rest until all is written; got {line}"
+        f"of the request, so send the rest until all is written; got " \
+        f"{line.kind} {line.status or line.reason} (the URL is the slow reader's + 100 kB of x)"
     heads = servers.requests(slow)
     assert heads and f"GET /{'x' * 100_000} HTTP/1.0\r\n".encode() in heads[0], \
         "expected the server to read the whole request line"
