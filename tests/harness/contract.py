@@ -126,3 +126,44 @@ def check_large_response_arrives_whole(servers, backend: str) -> None:
     line = run.line(url)
     assert line.kind == "ok" and line.bytes is not None and line.bytes >= size, \
         f"expected the {size}-byte body to arrive on {backend}, got {line}"
+
+
+# A loop that waits uses (almost) no CPU, and wakes only when something
+# happens. Both bars are wide: a spinning loop uses all the CPU it gets
+# and makes tens of thousands of waits a second (still thousands on a
+# machine so busy that it gets little CPU); a sleeping one uses a few
+# percent at most (start-up, and under AddressSanitizer its shadow memory
+# and the leak check at exit) and makes a handful of waits here.
+IDLE_CPU_SHARE = 0.2
+IDLE_MAX_WAITS = 50
+
+
+def check_an_idle_loop_sleeps(servers, args: list[str] = ()) -> None:
+    """While only a silent server is pending, the program sleeps in its wait:
+    its CPU time is a small share of its wall time, and its trace has a
+    handful of waits. A loop without a real wait, or a wait that returns at
+    once every time (an fd ready for something nobody reads, a source that
+    always says "now"), spins."""
+    timeout_s = 1.5
+    silent, quick = servers.silent(), servers.delayed(0)
+    run = run_fetch([silent, quick], timeout=timeout_s, args=args)
+    assert run.line(silent).reason == "timeout", \
+        f"expected fail timeout for the silent server, got {run.line(silent)}"
+    assert run.line(quick).kind == "ok", f"expected ok for {quick}, got {run.line(quick)}"
+    waits = len(run.waits())
+    assert waits <= IDLE_MAX_WAITS, \
+        f"expected a handful of waits (at most {IDLE_MAX_WAITS}) in a {timeout_s:g} s run with " \
+        f"one quick and one silent server, got {waits}: the loop spins (does its wait return " \
+        f"at once, for an fd or a timer that is not really ready?)"
+    assert run.cpu_seconds < IDLE_CPU_SHARE * run.wall_seconds, \
+        f"expected the loop to sleep while it waits {timeout_s:g} s for a silent server " \
+        f"(CPU time under {IDLE_CPU_SHARE:.0%} of wall time), got {run.cpu_seconds:.2f} s CPU " \
+        f"in {run.wall_seconds:.2f} s: the loop spins (does it wait? does its wait return " \
+        f"at once, for an fd or a timer that is not really ready?)"
+
+
+def check_never_connected(run, url: str) -> None:
+    """`url`'s connect started and never completed: no `connected` milestone."""
+    steps = run.milestones(url)
+    assert "connect-start" in steps and "connected" not in steps, \
+        f"expected a connect that started and never completed for {url}, got milestones {steps}"
