@@ -130,7 +130,10 @@ def test_a_long_request_is_sent_whole_while_signals_interrupt_it(servers):
     with Running([url], timeout=3) as program:
         assert wait_until(lambda: servers.connections(slow) > 0 or not program.running()), \
             "expected the program to connect to the slow reader within 5 s"
-        sent = interrupt_while_running(program, every_s=0.1, limit=100)
+        # Until the server has the whole request: after that the program's
+        # report line (100 kB) fills the stdout pipe, which finish() reads.
+        sent = interrupt_while_running(program, every_s=0.1, limit=100,
+                                       until=lambda: bool(servers.requests(slow)))
         run = program.finish()
     line = run.line(url)
     assert (line.kind, line.status) == ("ok", 200), \
