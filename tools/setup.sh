@@ -17,6 +17,8 @@ packages=(
   chromium fonts-dejavu-core                       # rendering the slides (a test)
   curl ca-certificates git                         # a real HTTP client; npm over TLS
   libev-dev libuv1-dev pkg-config                  # the benchmarks compare the kit with libev, libuv
+  libboost-dev                                     # the appendix: stage 5's fetch in Asio...
+  libanyevent-perl libev-perl libevent-perl libpoe-perl  # ...and in Perl's event machines
 )
 # Debian's npm conflicts with NodeSource's nodejs, which bundles npm:
 # ask for nodejs and npm only when there is no npm at all.
