@@ -13,6 +13,7 @@
 #include "contract.h"
 
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 struct connection {
@@ -73,9 +74,28 @@ static void allocate(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) {
     *buf = uv_buf_init(buffer, sizeof buffer);
 }
 
+/* The error a socket holds and no read has taken yet (0: none). */
+static int pending_error(struct connection* c) {
+    uv_os_fd_t fd;
+    int error = 0;
+    socklen_t size = sizeof error;
+    if (uv_fileno((uv_handle_t*)&c->tcp, &fd) != 0 ||
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) {
+        return 0;
+    }
+    return error;
+}
+
 static void on_read(uv_stream_t* stream, ssize_t count, const uv_buf_t* buf) {
     struct connection* c = stream->data;
     if (count == UV_EOF) {
+        /* libuv says UV_EOF for a hang-up (POLLHUP) that follows a short
+         * read, without reading on (src/unix/stream.c, uv__stream_io): a
+         * reset then looks like an end. The socket still holds the error. */
+        int error = pending_error(c);
+        if (error != 0) {
+            return fail(c, contract_reason(error));
+        }
         contract_eof(c->target);
         return close_connection(c);
     }
