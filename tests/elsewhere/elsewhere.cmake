@@ -70,10 +70,10 @@ foreach(entry IN LISTS perl_modules)
 endforeach()
 
 # The benchmark (tools/bench_elsewhere/, a command) in a smoke run: 20 URLs,
-# every program of this build, so the command cannot rot unseen.
+# every program of this build, so the command cannot rot unseen. It exits
+# 1 when a program is not built or any URL is not ok.
 add_test(NAME bench-elsewhere.smoke
          COMMAND ${KIT_PYTHON} ${PROJECT_SOURCE_DIR}/tools/bench_elsewhere/bench_elsewhere.py
                  --urls 20 --build-dir ${CMAKE_BINARY_DIR})
 set_tests_properties(bench-elsewhere.smoke PROPERTIES
-  LABELS "bench;elsewhere;perl" TIMEOUT 300
-  PASS_REGULAR_EXPRESSION "POE \\(Perl\\) \\| [0-9]+ \\| [0-9]+ \\| [0-9]+ \\| 20 \\|")
+  LABELS "bench;elsewhere;perl" TIMEOUT 300)
