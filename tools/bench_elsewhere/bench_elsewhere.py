@@ -174,8 +174,9 @@ def main() -> int:
 
     server = Server(args.body_bytes)
     urls = [f"http://127.0.0.1:{server.port}/{i}" for i in range(args.urls)]
+    load = os.getloadavg()[0]  # other work on the machine stretches wall times, not CPU times
     print(f"{args.urls} URLs at once from one local server, one run each "
-          f"({os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')})\n")
+          f"({os.cpu_count()} CPUs, load average {load:.1f}, {time.strftime('%Y-%m-%d')})\n")
     print("| program | its total (ms) | wall, with start-up (ms) | CPU, user+sys (ms) | ok |")
     print("|---|---:|---:|---:|---:|")
     status = 0
