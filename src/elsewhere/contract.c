@@ -365,8 +365,8 @@ void contract_eof(size_t target) {
     struct target* t = &c.targets[target];
     /* EOF before the header ended, or short of Content-Length: the server
      * closed early, and what we hold is not a whole response. */
-    int whole = t->head_complete &&
-                (t->content_length < 0 || (size_t)t->content_length == t->body_bytes);
+    int whole =
+        t->head_complete && (t->content_length < 0 || (size_t)t->content_length == t->body_bytes);
     finish(target, whole, "bad-response");
 }
 
@@ -494,25 +494,31 @@ int contract_read(size_t target, int fd) {
 static void write_trace(void) {
     FILE* f = c.trace;
     fprintf(f, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
-    fprintf(f, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":0,"
-               "\"args\":{\"name\":\"loop\"}}");
+    fprintf(f,
+            "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":0,"
+            "\"args\":{\"name\":\"loop\"}}");
     for (size_t i = 0; i < c.count; ++i) {
         struct target* t = &c.targets[i];
-        fprintf(f, ",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":%zu,"
-                   "\"args\":{\"name\":\"%s\"}}", i + 1, t->url);
+        fprintf(f,
+                ",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":%zu,"
+                "\"args\":{\"name\":\"%s\"}}",
+                i + 1, t->url);
         for (int m = 0; m < t->milestones; ++m) {
-            fprintf(f, ",\n{\"ph\":\"i\",\"cat\":\"milestone\",\"name\":\"%s\",\"pid\":1,"
-                       "\"tid\":%zu,\"ts\":%.0f,\"s\":\"t\",\"args\":{}}",
+            fprintf(f,
+                    ",\n{\"ph\":\"i\",\"cat\":\"milestone\",\"name\":\"%s\",\"pid\":1,"
+                    "\"tid\":%zu,\"ts\":%.0f,\"s\":\"t\",\"args\":{}}",
                     t->milestone_names[m], i + 1, t->milestone_ms[m] * 1e3);
         }
         double end = t->milestones ? t->milestone_ms[t->milestones - 1] : 0;
-        fprintf(f, ",\n{\"ph\":\"X\",\"cat\":\"target\",\"name\":\"%s\",\"pid\":1,\"tid\":%zu,"
-                   "\"ts\":%.0f,\"dur\":%.0f,\"args\":{\"result\":\"%s\"}}",
+        fprintf(f,
+                ",\n{\"ph\":\"X\",\"cat\":\"target\",\"name\":\"%s\",\"pid\":1,\"tid\":%zu,"
+                "\"ts\":%.0f,\"dur\":%.0f,\"args\":{\"result\":\"%s\"}}",
                 t->url, i + 1, t->started_ms * 1e3, (end - t->started_ms) * 1e3, t->result);
     }
     for (size_t w = 0; w < c.wait_count; ++w) {
-        fprintf(f, ",\n{\"ph\":\"X\",\"cat\":\"loop\",\"name\":\"wait\",\"pid\":1,\"tid\":0,"
-                   "\"ts\":%.0f,\"dur\":%.0f,\"args\":{}}",
+        fprintf(f,
+                ",\n{\"ph\":\"X\",\"cat\":\"loop\",\"name\":\"wait\",\"pid\":1,\"tid\":0,"
+                "\"ts\":%.0f,\"dur\":%.0f,\"args\":{}}",
                 c.waits[w].begin_ms * 1e3, (c.waits[w].end_ms - c.waits[w].begin_ms) * 1e3);
     }
     fprintf(f, "\n]}\n");

@@ -178,24 +178,24 @@ void Connection::arm_idle_timer() {
 }
 
 void Connection::read() {
-    socket_.async_read_some(
-        asio::buffer(buffer_), traced([this](const error_code& error, std::size_t count) {
-            if (contract_finished(target_)) {
-                return;
-            }
-            if (error == asio::error::eof) {
-                contract_eof(target_);
-                return close();
-            }
-            if (error) {
-                return fail(reason(error));
-            }
-            arm_idle_timer();
-            if (contract_received(target_, buffer_.data(), count)) {
-                return close();
-            }
-            read();
-        }));
+    socket_.async_read_some(asio::buffer(buffer_),
+                            traced([this](const error_code& error, std::size_t count) {
+                                if (contract_finished(target_)) {
+                                    return;
+                                }
+                                if (error == asio::error::eof) {
+                                    contract_eof(target_);
+                                    return close();
+                                }
+                                if (error) {
+                                    return fail(reason(error));
+                                }
+                                arm_idle_timer();
+                                if (contract_received(target_, buffer_.data(), count)) {
+                                    return close();
+                                }
+                                read();
+                            }));
 }
 
 void Connection::fail(const char* why) {

@@ -103,7 +103,8 @@ static void on_read(uv_stream_t* stream, ssize_t count, const uv_buf_t* buf) {
         return fail(c, contract_reason((int)-count)); /* libuv's codes are -errno */
     }
     if (contract_idle_timeout() > 0) { /* restarting an active timer moves it */
-        uv_timer_start(&c->idle_timer, on_idle_timeout, (uint64_t)(contract_idle_timeout() * 1e3), 0);
+        uv_timer_start(&c->idle_timer, on_idle_timeout, (uint64_t)(contract_idle_timeout() * 1e3),
+                       0);
     }
     if (count > 0 && contract_received(c->target, buf->base, (size_t)count)) {
         close_connection(c);
@@ -133,7 +134,8 @@ static void on_connected(uv_connect_t* request, int status) {
     }
     contract_milestone(c->target, "connected");
     if (contract_idle_timeout() > 0) {
-        uv_timer_start(&c->idle_timer, on_idle_timeout, (uint64_t)(contract_idle_timeout() * 1e3), 0);
+        uv_timer_start(&c->idle_timer, on_idle_timeout, (uint64_t)(contract_idle_timeout() * 1e3),
+                       0);
     }
     size_t length = 0;
     const char* request_text = contract_request(c->target, &length);
