@@ -1,12 +1,12 @@
 /* The fetch contract for the appendix's C and C++ programs; see contract.h.
  * The same rules as the kit's src/kit/ (lesson 00 states them), written
  * again in plain C so that no appendix program depends on the kit. */
-#define _POSIX_C_SOURCE 200809L
 #include "contract.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -320,7 +320,8 @@ int contract_received(size_t target, const char* bytes, size_t count) {
     }
     if (target == 0 && c.stall > 0) {
         /* The --stall demo: a handler that blocks stalls every connection. */
-        struct timespec pause = {(time_t)c.stall, (long)((c.stall - (time_t)c.stall) * 1e9)};
+        double whole = floor(c.stall);
+        struct timespec pause = {(time_t)whole, (long)((c.stall - whole) * 1e9)};
         c.stall = 0;
         while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
         }

@@ -69,7 +69,7 @@ private:
     asio::steady_timer idle_timer_;
     Fetch& fetch_;
     std::size_t target_;
-    std::array<char, 16 * 1024> buffer_{};
+    std::array<char, std::size_t{16} * 1024> buffer_{};
 };
 
 // Every target, the global deadline, and SIGUSR1.
