@@ -33,8 +33,8 @@ struct target {
     size_t request_length;
     size_t sent;
     /* the response, as it arrives */
-    char head[MAX_HEAD + 4];
-    size_t head_length;
+    char* head; /* grows as the header arrives, up to MAX_HEAD + 1 bytes */
+    size_t head_length, head_capacity;
     int head_complete, status;
     long long content_length; /* -1: no Content-Length */
     size_t body_bytes, received;
@@ -338,8 +338,21 @@ int contract_received(size_t target, const char* bytes, size_t count) {
         t->body_bytes += count;
         return 0;
     }
-    size_t room = MAX_HEAD + 4 - 1 - t->head_length;
+    size_t room = MAX_HEAD + 1 - t->head_length; /* one byte over the limit tells */
     size_t take = count < room ? count : room;
+    if (t->head_length + take + 1 > t->head_capacity) {
+        size_t capacity = t->head_capacity ? t->head_capacity : 1024;
+        while (capacity < t->head_length + take + 1) {
+            capacity *= 2;
+        }
+        char* bigger = realloc(t->head, capacity);
+        if (bigger == NULL) {
+            finish(target, 0, "io");
+            return 1;
+        }
+        t->head = bigger;
+        t->head_capacity = capacity;
+    }
     memcpy(t->head + t->head_length, bytes, take);
     t->head_length += take;
     t->head[t->head_length] = '\0';
@@ -542,6 +555,7 @@ int contract_end(void) {
     }
     for (size_t i = 0; i < c.count; ++i) {
         free(c.targets[i].request);
+        free(c.targets[i].head);
     }
     free(c.targets);
     free(c.waits);
