@@ -38,6 +38,10 @@ sub fail {
 
 sub start {
     my ($t) = @_;
+    # Loops such as EV time timers from a "now" cached when they last woke
+    # (before the first run: when they were loaded); update it, or the
+    # connect timer fires early by the start-up time.
+    AnyEvent->now_update;
     my $fh = $c->start_connect($t) or return;
     $done->begin;
     my $conn = $connections[$t] = { fh => $fh };
@@ -80,6 +84,7 @@ sub on_readable {
 
 $done->begin;  # held until every connection has started
 start($_) for grep { !$c->finished($_) } 0 .. $c->targets - 1;
+AnyEvent->now_update;  # as in start()
 my $deadline = AE::timer $c->{timeout}, 0, $c->handler(sub {
     fail($_, 'timeout') for grep { !$c->finished($_) } 0 .. $c->targets - 1;
 });

@@ -32,6 +32,11 @@ sub close_connection {
 
 sub start {
     my ($t) = @_;
+    # libev times timers from the loop's cached "now", taken when it last
+    # woke (before the first run: when EV was loaded). Update it first, or
+    # the connect timer fires early by the start-up time (libev's manual:
+    # "the special problem of time updates").
+    EV::now_update;
     my $fh = $c->start_connect($t) or return;
     my $conn = $connections[$t] = { fh => $fh };
     $conn->{io} = EV::io $fh, EV::WRITE, sub { on_connected($t) };
@@ -78,6 +83,7 @@ sub on_readable {
 
 start($_) for grep { !$c->finished($_) } 0 .. $c->targets - 1;
 
+EV::now_update;  # as in start()
 my $deadline = EV::timer $c->{timeout}, 0, sub {
     for my $t (grep { !$c->finished($_) } 0 .. $c->targets - 1) {
         $c->fail($t, 'timeout');

@@ -143,11 +143,16 @@ int main(int argc, char** argv) {
         ev_io_set(&c->io, fd, EV_WRITE);
         ev_io_start(loop, &c->io);
         if (contract_connect_timeout() > 0) {
+            /* Timers count from the loop's cached "now", taken when it last
+             * woke; before ev_run, connecting the earlier targets took time
+             * ("the special problem of time updates", libev's manual). */
+            ev_now_update(loop);
             ev_timer_start(loop, &c->connect_timer);
         }
     }
 
     ev_timer deadline;
+    ev_now_update(loop);
     ev_timer_init(&deadline, on_deadline, contract_timeout(), 0);
     ev_timer_start(loop, &deadline);
     ev_signal usr1;

@@ -183,6 +183,9 @@ static void start(struct connection* c) {
         return fail(c, contract_reason(-error));
     }
     if (contract_connect_timeout() > 0) {
+        /* Timers count from the loop's cached "now" (uv_now), taken when it
+         * last woke; connecting the earlier targets took time since. */
+        uv_update_time(loop);
         uv_timer_start(&c->connect_timer, on_connect_timeout,
                        (uint64_t)(contract_connect_timeout() * 1e3), 0);
     }
