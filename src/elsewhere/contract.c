@@ -505,6 +505,16 @@ int contract_read(size_t target, int fd) {
     return contract_received(target, buffer, (size_t)n);
 }
 
+/* @p text as the contents of a JSON string: a URL's path may hold '"' or '\\'. */
+static void put_json(FILE* f, const char* text) {
+    for (; *text; ++text) {
+        if (*text == '"' || *text == '\\') {
+            fputc('\\', f);
+        }
+        fputc(*text, f);
+    }
+}
+
 static void write_trace(void) {
     FILE* f = c.trace;
     fprintf(f, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
@@ -515,8 +525,10 @@ static void write_trace(void) {
         struct target* t = &c.targets[i];
         fprintf(f,
                 ",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":%zu,"
-                "\"args\":{\"name\":\"%s\"}}",
-                i + 1, t->url);
+                "\"args\":{\"name\":\"",
+                i + 1);
+        put_json(f, t->url);
+        fputs("\"}}", f);
         for (int m = 0; m < t->milestones; ++m) {
             fprintf(f,
                     ",\n{\"ph\":\"i\",\"cat\":\"milestone\",\"name\":\"%s\",\"pid\":1,"
@@ -524,10 +536,11 @@ static void write_trace(void) {
                     t->milestone_names[m], i + 1, t->milestone_ms[m] * 1e3);
         }
         double end = t->milestones ? t->milestone_ms[t->milestones - 1] : 0;
+        fputs(",\n{\"ph\":\"X\",\"cat\":\"target\",\"name\":\"", f);
+        put_json(f, t->url);
         fprintf(f,
-                ",\n{\"ph\":\"X\",\"cat\":\"target\",\"name\":\"%s\",\"pid\":1,\"tid\":%zu,"
-                "\"ts\":%.0f,\"dur\":%.0f,\"args\":{\"result\":\"%s\"}}",
-                t->url, i + 1, t->started_ms * 1e3, (end - t->started_ms) * 1e3, t->result);
+                "\",\"pid\":1,\"tid\":%zu,\"ts\":%.0f,\"dur\":%.0f,\"args\":{\"result\":\"%s\"}}",
+                i + 1, t->started_ms * 1e3, (end - t->started_ms) * 1e3, t->result);
     }
     for (size_t w = 0; w < c.wait_count; ++w) {
         fprintf(f,

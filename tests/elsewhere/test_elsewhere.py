@@ -40,3 +40,11 @@ def test_a_hundred_targets_are_fetched_at_once(servers):
         times = [steps.get(name) for name in MILESTONES]
         assert None not in times and times == sorted(times), \
             f"expected milestones {MILESTONES} in order for {u}, got {steps}"
+
+
+def test_a_quote_in_a_url_leaves_the_trace_valid_json(servers):
+    # A path may hold '"' and '\' (printable, no space): the trace must escape them.
+    url = servers.delayed(0) + 'say"hi"\\there'
+    run = run_fetch([url])
+    assert run.line(url).kind == "ok", f"expected ok for {url}, got {run.line(url)}"
+    assert run.span(url)[0] <= run.span(url)[1], f"expected a span for {url} in the trace"
