@@ -7,6 +7,11 @@
 # not installed gives a failing test elsewhere.<library>.missing that says
 # how to install it: `./kit test` must not pass by testing less.
 
+# Not under ThreadSanitizer (src/elsewhere/CMakeLists.txt says why).
+if(KIT_SANITIZE MATCHES "thread")
+  return()
+endif()
+
 # kit_add_elsewhere_tests(<library> <program> [PERL])
 function(kit_add_elsewhere_tests library program)
   cmake_parse_arguments(PARSE_ARGV 2 ELSEWHERE "PERL" "" "")
