@@ -4,7 +4,10 @@ Stage 1's and stage 5's tests already run against each appendix program
 (tests/elsewhere/elsewhere.cmake); these add what the appendix itself
 claims: the program is its library's event machine, so a hundred targets
 are in flight at once, each with the whole story in its trace, and the
-run takes about one server delay, not a hundred. Times are wide margins.
+run takes about one server delay, not a hundred. And the contract code
+written again for the appendix (contract.c, FetchContract.pm) keeps the
+trace valid JSON whatever printable characters a URL holds. Times are
+wide margins.
 """
 from __future__ import annotations
 
