@@ -12,9 +12,9 @@ if(KIT_SANITIZE MATCHES "thread")
   return()
 endif()
 
-# kit_add_elsewhere_tests(<library> <program> [PERL])
+# kit_add_elsewhere_tests(<name> <program> [PERL] [ENVIRONMENT <VAR=value>...])
 function(kit_add_elsewhere_tests library program)
-  cmake_parse_arguments(PARSE_ARGV 2 ELSEWHERE "PERL" "" "")
+  cmake_parse_arguments(PARSE_ARGV 2 ELSEWHERE "PERL" "" "ENVIRONMENT")
   set(labels elsewhere behaviour)
   if(ELSEWHERE_PERL)
     list(APPEND labels perl)
@@ -23,7 +23,7 @@ function(kit_add_elsewhere_tests library program)
     kit_add_pytest(elsewhere.${library}.${stage} ${stage}
                    LABELS ${labels}
                    ENVIRONMENT KIT_FETCH=${program} KIT_ELSEWHERE=${library}
-                               KIT_BACKENDS=${library})
+                               KIT_BACKENDS=${library} ${ELSEWHERE_ENVIRONMENT})
   endforeach()
 endfunction()
 
@@ -65,6 +65,13 @@ foreach(entry IN LISTS perl_modules)
   endif()
   if(status EQUAL 0)
     kit_add_elsewhere_tests(${library} ${PROJECT_SOURCE_DIR}/src/elsewhere/fetch_${library}.pl PERL)
+    if(library STREQUAL "anyevent")
+      # AnyEvent runs on the first loop it finds (EV here); the same program
+      # on AnyEvent's own pure-Perl loop shows it is an interface, not a loop.
+      kit_add_elsewhere_tests(anyevent-own-loop
+                              ${PROJECT_SOURCE_DIR}/src/elsewhere/fetch_anyevent.pl PERL
+                              ENVIRONMENT PERL_ANYEVENT_MODEL=Perl)
+    endif()
   else()
     set(package ${perl_packages})
     list(FILTER package INCLUDE REGEX "^${library}=")
