@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """demo: the classroom demos, fetch programs on real servers, as text Gantt charts.
 
-Two scenarios, each a pair of runs on fresh fixture servers (127.0.0.1),
-drawn one above the other on the same time scale:
+The scenarios are the rows of SCENARIOS at the end of this file: each a
+pair of runs on fresh fixture servers (127.0.0.1), drawn one above the
+other on the same time scale. A later stage adds its demo as one row there
+and one function that returns a Demo.
 
 The default, blocking fetch against an event loop. Four servers: three
 answer after 900, 600 and 300 ms, the fourth never answers. Stage 0's
@@ -19,10 +21,13 @@ global --timeout 2.5, the silent server holds the run until 2.5 s; with
 --idle-timeout 0.3 added, it fails `idle-timeout` 0.3 s after it connected,
 while the trickle, whose pauses are shorter, goes on and finishes.
 
-    ./kit demo                      (builds first, then runs this)
+    ./kit demo                      (builds what it runs, then runs this)
     python3 tools/demo.py --stage 1 --track exercise
     ./kit demo --stage 2 --backend select     (stage 2 on: the loop's backend)
-    ./kit demo --timeouts                     (the newest stage, 5 or later)
+    ./kit demo --timeouts                     (stage 5 or later)
+
+Run directly, the default stage is the newest one built; ./kit demo picks
+the newest stage you have passed instead (tools/kitcli/demo.py).
 
 Every server is stopped at the end, also on Ctrl-C or an error. The traces are
 kept in BUILD_DIR/demo/ for chrome://tracing or Perfetto. Standard library only.
@@ -40,7 +45,7 @@ from pathlib import Path
 from typing import Callable
 
 import gantt
-import kit
+from kitcli.stages import Stage
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "harness"))
@@ -88,17 +93,19 @@ class DemoError(Exception):
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options; args.scenario is the chosen row of SCENARIOS (the first by default)."""
     parser = argparse.ArgumentParser(
         prog="./kit demo",
         description="Blocking fetch (stage 0) against an event loop, as text Gantt charts; "
-                    "with --timeouts, stage 5's timeouts per connection.")
-    parser.add_argument("--timeouts", action="store_true",
-                        help=f"one program (stage {TIMERS_STAGE} or later) run twice: with a "
-                             f"global --timeout {GLOBAL_TIMEOUT_SECONDS:g} only, then with "
-                             f"--idle-timeout {IDLE_TIMEOUT_SECONDS:g} too")
+                    "the options below choose another demo.")
+    choice = parser.add_mutually_exclusive_group()
+    for scenario in SCENARIOS[1:]:
+        choice.add_argument(scenario.option, dest="scenario", action="store_const",
+                            const=scenario, help=scenario.help)
+    parser.set_defaults(scenario=SCENARIOS[0])
     parser.add_argument("--stage", type=int, metavar="N",
-                        help="the stage to compare with stage 0, or to run with --timeouts "
-                             "(default: the newest built)")
+                        help="the stage to compare with stage 0, or to run in another demo "
+                             "(default: the newest built; ./kit demo: the newest you passed)")
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build" / "dev",
                         help="where the programs were built (default: build/dev)")
     parser.add_argument("--backend", metavar="NAME",
@@ -148,14 +155,17 @@ def choose_programs(args: argparse.Namespace) -> list[Path]:
     return [blocking] + ([stage_program(programs, stage, directory)] if stage > 0 else [])
 
 
-def choose_timers_program(args: argparse.Namespace) -> Path:
-    """The program for --timeouts: --stage N, or the newest built; stage 5 or later."""
+def choose_one_program(args: argparse.Namespace) -> Path:
+    """The program for a demo that runs one stage: --stage N, or the newest built,
+    not older than the scenario's first stage."""
+    scenario = args.scenario
+    first = scenario.first_stage
     directory = track_dir(args.build_dir, args.track)
     programs = built_stages(directory)
-    needs = f"--timeouts needs stage {TIMERS_STAGE} or later (timeouts per connection)"
-    if args.stage is not None and args.stage < TIMERS_STAGE:
+    needs = f"{scenario.option} needs stage {first} or later ({scenario.needs})"
+    if args.stage is not None and args.stage < first:
         raise DemoError(f"{needs}, not --stage {args.stage}")
-    if args.stage is None and max(programs, default=-1) < TIMERS_STAGE:
+    if args.stage is None and max(programs, default=-1) < first:
         newest = f"the newest is stage {max(programs)}" if programs else "no stage is built"
         raise DemoError(f"{needs}; in {directory} {newest}; {BUILD_HINT}")
     return stage_program(programs, args.stage if args.stage is not None else max(programs),
@@ -243,7 +253,7 @@ def compare_stages(args: argparse.Namespace, trace_dir: Path) -> Demo:
 
 def compare_timeouts(args: argparse.Namespace, trace_dir: Path) -> Demo:
     """One stage-5 program, with a global timeout only, then with an idle timeout too."""
-    program = choose_timers_program(args)
+    program = choose_one_program(args)
     print(f"Running {program.parent.name} twice on the same three servers...", flush=True)
     backend = ["--backend", args.backend] if args.backend else []
     global_only = [*backend, "--timeout", f"{GLOBAL_TIMEOUT_SECONDS:g}"]
@@ -299,7 +309,7 @@ def show(demo: Demo, color: bool, style: gantt.Style) -> None:
 
 def stage_title(slug: str) -> str:
     """The lesson's title ("Blocking fetch"), as ./kit list shows it."""
-    return kit.Stage(int(slug[:2]), slug).title
+    return Stage(int(slug[:2]), slug).title
 
 
 def bold(text: str, color: bool) -> str:
@@ -314,10 +324,9 @@ def unicode_ok() -> bool:
 def main(argv: list[str] | None = None) -> int:
     sys.stdout.reconfigure(errors="replace")  # '?' for what the terminal cannot show
     args = parse_args(argv)
-    scenario = compare_timeouts if args.timeouts else compare_stages
     trace_dir = args.build_dir / "demo"
     try:
-        demo = scenario(args, trace_dir)
+        demo = args.scenario.run(args, trace_dir)
     except DemoError as error:
         print(f"demo: {error}", file=sys.stderr)
         return 1
@@ -332,6 +341,31 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (| head): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+# --- The demos ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One demo: the option that chooses it, the first stage it can run, and how."""
+
+    option: str  # "" for the default demo
+    first_stage: int  # ./kit demo runs no older stage
+    with_stage_0: bool  # it runs stage 0 too (so --track exercise needs stage 0 passed)
+    run: Callable[[argparse.Namespace, Path], Demo]
+    needs: str  # what that first stage brings, for the error message
+    help: str
+
+
+SCENARIOS = [
+    Scenario("", 1, True, compare_stages, "an event loop",
+             "stage 0 against an event loop, on four servers"),
+    Scenario("--timeouts", TIMERS_STAGE, False, compare_timeouts, "timeouts per connection",
+             f"one program (stage {TIMERS_STAGE} or later) run twice: with a global "
+             f"--timeout {GLOBAL_TIMEOUT_SECONDS:g} only, then with --idle-timeout "
+             f"{IDLE_TIMEOUT_SECONDS:g} too"),
+]
 
 
 if __name__ == "__main__":

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Installs whatever the kit needs and this machine lacks, then the slides'
-# pinned Marp CLI. `./kit demo`, `./kit test` and `./kit setup` run it first,
+# Installs whatever the kit needs and this machine lacks, and for `test` and
+# `setup` the slides' pinned Marp CLI (npm ci: only the slides test and a
+# teacher need it, never a learner's demo). `./kit demo`, `./kit test` and
+# `./kit setup` run it first with their own name:
+#
+#     tools/setup.sh [demo|test|setup]      (no argument: as setup)
+#
 # so a fresh Debian 12 machine needs nothing else. Safe to run again: it
 # installs only what is missing.
 #
@@ -9,16 +14,18 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+kit_command="${1:-setup}"
 
 packages=(
   cmake ninja-build g++ libgtest-dev libgmock-dev  # build and unit tests
   python3 python3-pytest python3-matplotlib        # behaviour tests, timeline images
   doxygen graphviz                                 # API docs (a test)
-  chromium fonts-dejavu-core                       # rendering the slides (a test)
+  chromium fonts-dejavu-core fontconfig            # rendering the slides, fc-list for glyphs (a test)
   curl ca-certificates git                         # a real HTTP client; npm over TLS
   libev-dev libuv1-dev pkg-config                  # the benchmarks compare the kit with libev, libuv
   libboost-dev                                     # the appendix: stage 5's fetch in Asio...
   libanyevent-perl libev-perl libevent-perl libpoe-perl  # ...and in Perl's event machines
+  clang libclang-rt-14-dev                         # libFuzzer for the request parser's fuzz test
 )
 # Debian's npm conflicts with NodeSource's nodejs, which bundles npm:
 # ask for nodejs and npm only when there is no npm at all.
@@ -45,7 +52,7 @@ else
   echo "kit setup: no apt here; install the tools listed in README.md (On macOS) if ./kit doctor reports any missing"
 fi
 
-if [[ ! -x "$root/slides/node_modules/.bin/marp" ]]; then
+if [[ ( "$kit_command" == test || "$kit_command" == setup ) && ! -x "$root/slides/node_modules/.bin/marp" ]]; then
   echo "kit setup: installing the slides' Marp CLI (npm ci in slides/)"
   (cd "$root/slides" && npm ci --no-audit --no-fund --loglevel=error)
 fi

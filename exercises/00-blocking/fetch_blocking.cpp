@@ -1,47 +1,120 @@
 // Stage 0 exercise: the blocking fetch. Edit this file (not the tests).
 //
-// Fill in the two TODOs below, then run `./kit check 0`; `./kit hint 0`
-// gives a hint, `./kit watch 0` re-checks on every save.
+// Fill in the four TODOs below, then run `./kit check 0`; `./kit hint 0`
+// gives a hint, `./kit watch 0` re-checks on every save. The functions
+// without a TODO are given: read them, you will call them.
 //
 // Fetches each URL in turn: connect, send the request, read until the
 // server closes, close, then the next URL. Every call blocks, so the run
 // takes as long as all the servers together, and one silent server holds
 // up every target after it. Lesson: lessons/00-blocking.md.
 //
-// --timeout bounds each connect and each single receive of a target (not
-// the whole run): the blocking way to give up is a per-socket time limit.
+// --timeout bounds each wait of a target (the connect, and every send and
+// receive until some bytes move), not the whole run: the blocking way to
+// give up is a time limit on the socket. A signal ends no wait and does
+// not restart its limit: a retry gets only what is left of it.
 #include "kit/fetch_main.hpp"
 #include "kit/http.hpp"
 #include "kit/net.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
 #include <cerrno>
-#include <string>
+#include <chrono>
+#include <string_view>
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
-// Makes connect(), send() and recv() on @p fd give up after @p timeout
-// (SO_SNDTIMEO also bounds connect() on Linux, not on macOS).
-bool set_timeouts(int fd, milliseconds timeout) {
-    timeval limit{};
-    limit.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-    limit.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-    return ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) == 0 &&
-           ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit) == 0;
+// The moment a wait that starts now must give up.
+Clock::time_point deadline_after(milliseconds timeout) {
+    return Clock::now() + timeout;
 }
 
-// Sends all of @p data: send() may write only part of it.
-// @return 0 on success, or the errno of the failed send().
-int send_all(int fd, const std::string& data) {
-    // TODO(stage 0): call ::send() until every byte of `data` is sent.
+// Makes the next blocking call on @p fd give up at @p deadline: @p option
+// is SO_RCVTIMEO for recv(), SO_SNDTIMEO for send() and connect() (Linux
+// only for connect(); macOS ignores it there). Set before every call, so a
+// call retried after EINTR waits only for what is left, not a fresh limit.
+// @return false with errno set: EAGAIN (a `timeout`) when nothing is left.
+bool limit_wait(int fd, int option, Clock::time_point deadline) {
+    microseconds left = std::chrono::ceil<microseconds>(deadline - Clock::now());
+    if (left <= microseconds::zero()) {
+        errno = EAGAIN;  // and never a zero timeval: it means "no limit at all"
+        return false;
+    }
+    timeval limit{};
+    limit.tv_sec = static_cast<time_t>(left.count() / 1'000'000);
+    limit.tv_usec = static_cast<suseconds_t>(left.count() % 1'000'000);
+    return ::setsockopt(fd, SOL_SOCKET, option, &limit, sizeof limit) == 0;
+}
+
+// Waits until the connect() that a signal interrupted on @p fd is done.
+// The handshake goes on in the kernel after EINTR, so calling connect()
+// again is wrong (BSD and macOS say EALREADY); POSIX says: wait until the
+// socket is writable, then read SO_ERROR. Stage 1 does this for every socket.
+// @return 0 when connected, else the errno (ETIMEDOUT at @p deadline).
+int finish_interrupted_connect(int fd, Clock::time_point deadline) {
+    pollfd writable{.fd = fd, .events = POLLOUT, .revents = 0};
+    for (;;) {
+        milliseconds left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+        if (left <= milliseconds::zero()) {
+            return ETIMEDOUT;
+        }
+        int ready = ::poll(&writable, 1, static_cast<int>(left.count()));
+        if (ready > 0) {
+            break;
+        }
+        if (ready < 0 && errno != EINTR) {
+            return errno;
+        }  // 0 (time is up) or EINTR: the loop works out what is left
+    }
+    int error = 0;
+    socklen_t size = sizeof error;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) {
+        return errno;
+    }
+    return error;  // 0: connected; else why the handshake failed (ECONNREFUSED...)
+}
+
+// Connects @p fd to @p address, giving up after @p timeout.
+// @return 0 on success, or the errno of the failure.
+int connect_to(int fd, const sockaddr_in& address, milliseconds timeout) {
+    // TODO(stage 0): connect @p fd to @p address; give up at
+    //   deadline_after(timeout).
+    //   - Before connect(), limit_wait() with SO_SNDTIMEO: that is the limit.
+    //   - connect() says EINPROGRESS when the limit cut it short: a timeout
+    //     (return EAGAIN, which the report calls `timeout`).
+    //   - EINTR does not stop the handshake, and connect() must not be
+    //     called again: one of the given functions finishes the job.
+    //   - Any other errno: return it.
+    return ENOSYS;
+}
+
+// Sends all of @p data: send() may write only part of it. Each wait may
+// last @p timeout; a send() that moves some bytes starts a new wait.
+// @return 0 on success, or the errno of the failure.
+int send_all(int fd, std::string_view data, milliseconds timeout) {
+    // TODO(stage 0): call ::send() until every byte of @p data is sent.
     //   - send() returns how many bytes it wrote; it may be fewer than asked.
-    //   - -1 with errno == EINTR: a signal interrupted it; just try again.
+    //   - Each wait is bounded (limit_wait() with SO_SNDTIMEO); a send()
+    //     that moved bytes starts a new wait, an EINTR does not.
     //   - -1 with any other errno: return that errno.
     return ENOSYS;
+}
+
+// One recv() into @p buffer that gives up at @p deadline, however many
+// signals interrupt it. @return what recv() returned (errno set on -1).
+ssize_t receive_until(int fd, char* buffer, std::size_t size, Clock::time_point deadline) {
+    // TODO(stage 0): one ::recv() into @p buffer that ends at @p deadline
+    //   (limit_wait() with SO_RCVTIMEO), however many signals interrupt it.
+    //   Return what recv() returned, with errno set when it is -1.
+    errno = ENOSYS;
+    return -1;
 }
 
 // Fetches one target from start to finish, blocking at every step.
@@ -53,22 +126,21 @@ kit::Outcome fetch_one(const kit::Url& url, std::size_t target, milliseconds tim
     }
     // A UniqueFd: the socket is closed on every return below.
     kit::UniqueFd sock = kit::open_tcp_socket(kit::Blocking::yes);
-    if (!sock || !set_timeouts(sock.get(), timeout)) {
+    if (!sock) {
         return kit::Outcome::failure(kit::reason_from_errno(errno));
     }
 
     // TODO(stage 0): fetch `url` over `sock`, telling `log` each milestone.
-    //   1. log.milestone(target, kit::Milestone::connect_start), then
-    //      ::connect() to *address. On failure return
-    //      kit::Outcome::failure(kit::reason_from_errno(errno)) -- but a
-    //      connect() cut short by the timeout reports EINPROGRESS: that is
-    //      kit::Reason::timeout. On success: Milestone::connected.
+    //   1. Milestone::connect_start, connect_to() the address; a failure's
+    //      errno becomes the outcome (kit::reason_from_errno); then
+    //      Milestone::connected.
     //   2. send_all() the request kit::http_get_request(url); then
     //      Milestone::request_sent.
-    //   3. ::recv() into a buffer until it returns 0 (the server closed):
-    //      feed every chunk to a kit::ResponseParser (a failure it returns
-    //      ends the target), log Milestone::first_byte for the first chunk,
-    //      retry on EINTR, and at EOF return the parser's at_eof().
+    //   3. receive_until() into a buffer until it returns 0 (the server
+    //      closed), each wait until deadline_after(timeout): feed every
+    //      chunk to a kit::ResponseParser (a failure it returns ends the
+    //      target), log Milestone::first_byte for the first chunk, and at
+    //      EOF return the parser's at_eof().
     return kit::Outcome::failure(kit::Reason::io);
 }
 

@@ -2,6 +2,8 @@
 // Lesson: lessons/05-timers.md. Your part: the four functions with TODOs.
 #include "timer_queue.hpp"
 
+#include "clock.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -24,7 +26,10 @@ void require(bool condition, const char* what) {
 TimerQueue::TimerQueue(NowFunction now) : now_(std::move(now)) {}
 
 TimerId TimerQueue::after(Clock::duration delay, Callback callback) {
-    return at(now_() + std::max(delay, Clock::duration::zero()), std::move(callback));
+    // Saturating, here and below: after(Clock::duration::max()) means "never",
+    // and must not wrap around to "long ago" and fire at once.
+    return at(saturating_add(now_(), std::max(delay, Clock::duration::zero())),
+              std::move(callback));
 }
 
 TimerId TimerQueue::at(Clock::time_point deadline, Callback callback) {
@@ -33,7 +38,7 @@ TimerId TimerQueue::at(Clock::time_point deadline, Callback callback) {
 
 TimerId TimerQueue::every(Clock::duration period, Callback callback) {
     require(period > Clock::duration::zero(), "every() needs a period of more than zero");
-    return arm(now_() + period, period, std::move(callback));
+    return arm(saturating_add(now_(), period), period, std::move(callback));
 }
 
 // Cancelling uses the index map: every slot knows where its entry is in the
@@ -65,6 +70,8 @@ bool TimerQueue::cancel(TimerId id) {
 std::optional<Clock::duration> TimerQueue::time_to_next(Clock::time_point now) {
     // TODO(stage 5): std::nullopt when no timer is armed; otherwise the time from
     // `now` to the earliest deadline (the heap's top), never below zero.
+    // A deadline may be Clock::time_point::min(): subtract with
+    // saturating_sub() (clock.hpp), which cannot overflow.
     (void)now;
     return std::nullopt;
 }
@@ -195,9 +202,9 @@ void TimerQueue::run(const Due& due, Clock::time_point now) {
     // libev's repeating ev_timer also adds the period to the deadline, but
     // once behind it restarts from now, off its grid; libuv's repeating
     // timers re-arm from the loop's now, and drift.
-    Clock::time_point next = due.deadline + period;
+    Clock::time_point next = saturating_add(due.deadline, period);
     if (next <= now) {
-        next += period * ((now - next) / period + 1);
+        next = saturating_add(next, period * ((now - next) / period + 1));
     }
     push(next, due.slot);
 }

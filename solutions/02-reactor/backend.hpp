@@ -72,7 +72,10 @@ public:
 
     /// Waits until some fd is ready or @p timeout has passed (std::nullopt:
     /// no limit), and replaces the contents of @p ready with the ready fds,
-    /// each once. @return an OS error, with @p ready empty; EINTR (a signal
+    /// each once. A @p timeout longer than INT_MAX ms (about 24.8 days) is
+    /// cut to that, which every readiness API accepts: the wait may end
+    /// early with nothing ready, and the Loop asks its sources again.
+    /// @return an OS error, with @p ready empty; EINTR (a signal
     /// arrived) is one, and means only that nothing is ready yet.
     [[nodiscard]] virtual std::error_code wait(std::optional<std::chrono::milliseconds> timeout,
                                                std::vector<ReadyFd>& ready) = 0;

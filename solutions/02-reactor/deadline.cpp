@@ -1,6 +1,8 @@
 // The fetch's global deadline as a Source; see deadline.hpp.
 #include "deadline.hpp"
 
+#include "clock.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -13,7 +15,8 @@ std::optional<Clock::duration> Deadline::time_to_next(Clock::time_point now) {
     if (fired_) {
         return std::nullopt;
     }
-    return std::max(due_ - now, Clock::duration::zero());
+    // Saturating: a deadline at the far end of time is far, not overflowed.
+    return std::max(saturating_sub(due_, now), Clock::duration::zero());
 }
 
 void Deadline::dispatch(Clock::time_point now) {

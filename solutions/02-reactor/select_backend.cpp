@@ -18,13 +18,17 @@
 // - A closed fd still in a set makes the whole call fail with EBADF. The
 //   Loop's owner must unwatch a closed fd before the next wait.
 // - A signal makes select() fail with EINTR; the Loop takes it as "nothing
-//   is ready". The timeout is a timeval, in microseconds.
+//   is ready". The timeout is a timeval, in microseconds, and not any
+//   timeval: POSIX says one longer than the system's maximum (at least 31
+//   days) is cut to it, but macOS fails with EINVAL when tv_sec is above
+//   10^8. So we never ask for more than INT_MAX ms, as with poll.
 #include "select_backend.hpp"
 
 #include <sys/select.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <string>
 
 namespace kit {
@@ -81,8 +85,13 @@ public:
         fd_set writable = write_interest_;
         timeval limit{};
         if (timeout) {
-            limit.tv_sec = static_cast<time_t>(timeout->count() / 1000);
-            limit.tv_usec = static_cast<suseconds_t>(timeout->count() % 1000 * 1000);
+            // Cut to INT_MAX ms (24.8 days), as poll and epoll must: macOS
+            // refuses a tv_sec above 10^8 with EINVAL. The Loop asks again
+            // when a cut wait ends with nothing ready.
+            const std::chrono::milliseconds::rep ms =
+                std::min<std::chrono::milliseconds::rep>(timeout->count(), INT_MAX);
+            limit.tv_sec = static_cast<time_t>(ms / 1000);
+            limit.tv_usec = static_cast<suseconds_t>(ms % 1000 * 1000);
         }
         int count =
             ::select(max_fd_ + 1, &readable, &writable, nullptr, timeout ? &limit : nullptr);

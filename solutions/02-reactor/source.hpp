@@ -13,13 +13,11 @@
 // use the Loop from dispatch() (watch, unwatch, stop) but must not block.
 #pragma once
 
-#include <chrono>
+#include "clock.hpp"
+
 #include <optional>
 
 namespace kit {
-
-/// The clock of the Loop and its sources: steady, never set back.
-using Clock = std::chrono::steady_clock;
 
 /// Something the Loop consults around each wait (see the file comment).
 class Source {

@@ -16,10 +16,12 @@
 // - A change that fails comes back as an *event* with EV_ERROR, when the
 //   eventlist has room; with no room (we pass none) kevent() fails with
 //   errno instead. Either way it is easy to miss: check both.
-// - EV_EOF: the peer hung up, though data may still hold bytes to read.
-//   Like poll's POLLHUP we report it as readable and writable, and let the
-//   read or write that follows find out (a refused connect() shows up as
-//   EVFILT_WRITE with EV_EOF; SO_ERROR says why).
+// - EV_EOF depends on the filter: on EVFILT_READ the peer shut its write
+//   side (Linux's EPOLLRDHUP; data may still hold bytes to read, and the
+//   socket may still be writable); on EVFILT_WRITE the reader has gone (a
+//   refused connect() shows up so; SO_ERROR says why). We report it as
+//   readable and writable, as poll's backend does POLLHUP; the Loop keeps
+//   what the watch asked for, and the read or write that follows finds out.
 // - close() removes an fd's knotes (on a real kqueue, even when a dup()
 //   keeps the file open; not so on the Linux emulation, which is built on
 //   epoll). Deleting afterwards fails with EBADF or ENOENT: done, as the
@@ -32,7 +34,9 @@
 
 #include <sys/event.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstddef>
 #include <span>
 #include <utility>
@@ -78,24 +82,32 @@ public:
         ready.clear();
         timespec limit{};
         if (timeout) {
-            limit.tv_sec = static_cast<time_t>(timeout->count() / 1000);
-            limit.tv_nsec = static_cast<long>(timeout->count() % 1000 * 1'000'000);
+            // Clamped as poll's and epoll's backends do (macOS refuses more
+            // than 1e8 s with EINVAL); a longer sleep just turns the loop again.
+            auto ms = std::clamp<std::chrono::milliseconds::rep>(timeout->count(), 0, INT_MAX);
+            limit.tv_sec = static_cast<time_t>(ms / 1000);
+            limit.tv_nsec = static_cast<long>(ms % 1000 * 1'000'000);
         }
         int count = ::kevent(kq_.get(), nullptr, 0, events_.data(),
                              static_cast<int>(events_.size()), timeout ? &limit : nullptr);
         if (count < 0) {
             return {errno, std::system_category()};
         }
+        std::error_code error;
         for (const struct kevent& event :
              std::span(events_.data(), static_cast<std::size_t>(count))) {
             if ((event.flags & EV_ERROR) != 0) {  // we pass no changes: cannot happen
-                ready.clear();
-                return {static_cast<int>(event.data), std::system_category()};
+                error = {static_cast<int>(event.data), std::system_category()};
+                break;
             }
             add_ready(static_cast<int>(event.ident), translate(event), ready);
         }
-        for (const ReadyFd& r : ready) {  // leave the merge map clean for next time
+        for (const ReadyFd& r : ready) {  // leave the merge map clean for next time, always
             slot_of_fd_[static_cast<std::size_t>(r.fd)] = kNoSlot;
+        }
+        if (error) {
+            ready.clear();
+            return error;
         }
         if (static_cast<std::size_t>(count) == events_.size() && events_.size() < kLastBatch) {
             events_.resize(events_.size() * 2);

@@ -13,6 +13,7 @@
 // arm and cancel anything; periodic ticks stay on their grid.
 #pragma once
 
+#include "clock.hpp"
 #include "source.hpp"
 
 #include <algorithm>
@@ -38,12 +39,13 @@ public:
 
     /// A one-shot timer, @p delay from now (negative: zero).
     Id after(Clock::duration delay, Callback callback) {
-        return add(now_() + std::max(delay, Clock::duration::zero()), {}, std::move(callback));
+        return add(saturating_add(now_(), std::max(delay, Clock::duration::zero())), {},
+                   std::move(callback));
     }
 
     /// A periodic timer: every @p period (more than zero), first one period from now.
     Id every(Clock::duration period, Callback callback) {
-        return add(now_() + period, period, std::move(callback));
+        return add(saturating_add(now_(), period), period, std::move(callback));
     }
 
     /// @return true if timer @p id was armed and now never runs.
@@ -68,7 +70,7 @@ public:
         if (!earliest) {
             return std::nullopt;
         }
-        return std::max(*earliest - now, Clock::duration::zero());
+        return std::max(saturating_sub(*earliest, now), Clock::duration::zero());
     }
 
     /// Runs every timer due at @p now, in (deadline, arming) order.
@@ -101,9 +103,9 @@ public:
             if (it == timers_.end()) {
                 continue;  // it cancelled itself
             }
-            Clock::time_point next = d.deadline + d.period;
+            Clock::time_point next = saturating_add(d.deadline, d.period);
             if (next <= now) {
-                next += d.period * ((now - next) / d.period + 1);
+                next = saturating_add(next, d.period * ((now - next) / d.period + 1));
             }
             it->deadline = next;
             it->sequence = next_sequence_++;

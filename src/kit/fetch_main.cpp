@@ -1,7 +1,10 @@
 // The shared command line of the fetch programs; see fetch_main.hpp.
 #include "kit/fetch_main.hpp"
 
+#include "kit/fd_output.hpp"
+
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -183,7 +186,11 @@ int fetch_main(int argc, char** argv, const FetchProgram& program) {
         }
     }
 
-    FetchLog log(options.targets, std::cout, trace.is_open());
+    // The report goes to stdout through FdOutput, not std::cout: a signal
+    // that interrupts a write to a full pipe must not lose a line.
+    FdOutput stdout_buffer(STDOUT_FILENO);
+    std::ostream report(&stdout_buffer);
+    FetchLog log(options.targets, report, trace.is_open());
     program.run(options, log);
     if (!log.all_finished()) {
         std::cerr << "fetch: internal error: the program returned with targets unfinished\n";

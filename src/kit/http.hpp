@@ -2,8 +2,11 @@
 //
 // HTTP/1.0 with `Connection: close` means the server closes the connection
 // when the response is complete, so "done" is simply EOF. ResponseParser
-// only checks what the reports need: a valid status line, the body size,
-// and the kMaxResponseBytes ceiling. Lesson 00 explains why EOF is the end.
+// only checks what the reports need: a valid status line (100 to 599),
+// a Content-Length that is one number (digits only; repeated, the same
+// one), the body size, and the kMaxResponseBytes ceiling. Interim 1xx
+// answers before the final one are skipped (RFC 9110 15.2). Lesson 00
+// explains why EOF is the end.
 //
 // Interface rules: feed() the bytes in the order they arrive; once feed()
 // returns a Reason the response is rejected for good; call at_eof() when
@@ -23,7 +26,8 @@ namespace kit {
 /// Largest response accepted, header and body together; more is `too-large`.
 inline constexpr std::size_t kMaxResponseBytes = std::size_t{8} * 1024 * 1024;
 
-/// The GET request for @p url: HTTP/1.0, `Host:` and `Connection: close`.
+/// The GET request for @p url: HTTP/1.0, `Host:` (with the port unless it
+/// is 80) and `Connection: close`.
 std::string http_get_request(const Url& url);
 
 /// Follows one HTTP response as its bytes arrive.

@@ -28,7 +28,7 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
         return std::nullopt;
     }
     std::string_view rest = text.substr(scheme.size());
-    std::string_view authority = rest.substr(0, rest.find('/'));
+    std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
     std::string_view path = rest.substr(authority.size());
 
     Url url;
@@ -64,8 +64,10 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
             return std::nullopt;
         }
     }
+    // The #fragment is for the client alone: it is never sent (RFC 9110 4.2.4).
+    path = path.substr(0, path.find('#'));
     if (!path.empty()) {
-        url.path = std::string(path);
+        url.path = path.front() == '/' ? std::string(path) : "/" + std::string(path);
     }
     return url;
 }

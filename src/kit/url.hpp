@@ -17,10 +17,13 @@ struct Url {
     std::string text;         ///< The URL exactly as given; reports print this.
     std::string host;         ///< Host name or dotted IPv4 address.
     std::uint16_t port = 80;  ///< TCP port, 80 when the URL names none.
-    std::string path = "/";   ///< Request path, always starting with '/'.
+    /// Request target: the path and query, always starting with '/', never
+    /// the URL's fragment (the client's own business, never sent).
+    std::string path = "/";
 };
 
-/// Parses @p text as `http://host[:port]/path` (the path may be omitted).
+/// Parses @p text as `http://host[:port]/path` (the path may be omitted;
+/// a query stays in the path, a fragment is dropped from it).
 /// @return the URL, or std::nullopt with a one-line reason in @p error.
 std::optional<Url> parse_url(std::string_view text, std::string& error);
 

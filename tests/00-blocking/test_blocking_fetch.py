@@ -6,13 +6,35 @@ of the servers' delays, and a silent server holds up everyone behind it
 for the whole timeout. Failures of one target (refused, reset, garbage)
 are reported with their reason while the others still complete.
 
+Signals: the program must survive a stream of SIGUSR1 (each makes the
+blocked call fail with EINTR) without failing a target, ending a connect
+early, sending half a request, or waiting longer than its time limit.
+
 Times are checked as orderings and generous bounds only: machines are noisy.
 """
+import sys
+import time
+
 import pytest
 
-from contract import (FAILING_CASES, FAILING_IDS, check_failure_stays_alone, check_one_target,
+from contract import (FAILING_CASES, FAILING_IDS, ODD_BUT_VALID_CASES, ODD_BUT_VALID_IDS,
+                      check_failure_stays_alone, check_odd_but_valid, check_one_target,
                       check_usage_error)
-from fetchrun import run_fetch
+from fetchrun import Running, interrupt_while_running, run_fetch
+
+LINUX = sys.platform.startswith("linux")
+# A full accept queue makes connect() wait only where the kernel drops the
+# SYN and SO_SNDTIMEO bounds connect(): Linux.
+linux_only = pytest.mark.skipif(not LINUX, reason="needs Linux's full-backlog SYN drop")
+
+
+def wait_until(condition, limit_s: float = 5) -> bool:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.005)
+    return False
 
 
 def test_one_target_reports_status_and_body_bytes(servers):
@@ -56,9 +78,93 @@ def test_the_timeout_bounds_each_receive_not_the_whole_target(servers):
     assert line.ms >= 1000, f"expected the trickle to take its time, got {line.ms} ms"
 
 
+@linux_only
+def test_a_connect_that_never_completes_times_out_and_the_next_target_runs(servers):
+    # The accept queue is full: the handshake never completes.
+    stuck, quick = servers.full_backlog(), servers.delayed(0)
+    run = run_fetch([stuck, quick], timeout=1)
+    line = run.line(stuck)
+    assert line.reason == "timeout", f"expected fail timeout for a connect that hangs, got {line}"
+    assert run.line(quick).kind == "ok", f"expected ok for {quick}, got {run.line(quick)}"
+
+
+@linux_only
+def test_a_signal_does_not_end_a_connect_in_progress(servers):
+    # The queue frees up after 0.5 s; the kernel retries the SYN after about
+    # 1 s, so connect() waits about a second, through five signals or more.
+    late = servers.full_backlog(accept_after_ms=500)
+    with Running([late], timeout=3) as program:
+        sent = interrupt_while_running(program, every_s=0.1, limit=60)
+        run = program.finish()
+    assert sent >= 3, f"expected to interrupt the connect several times, got {sent} signals in"
+    line = run.line(late)
+    assert (line.kind, line.status) == ("ok", 200), \
+        f"expected ok 200 after {sent} SIGUSR1 during connect(): after EINTR the handshake " \
+        f"goes on, so wait for the socket to be writable and read SO_ERROR; got {line}"
+
+
+def test_signals_do_not_restart_the_time_limit(servers):
+    timeout_s = 1.0
+    silent = servers.silent()
+    with Running([silent], timeout=timeout_s) as program:
+        assert wait_until(lambda: servers.connections(silent) > 0 or not program.running()), \
+            "expected the program to connect to the silent server within 5 s"
+        # A signal every 0.2 s for up to 8 s: a limit that starts again after
+        # each EINTR would never run out while they last.
+        sent = interrupt_while_running(program, every_s=0.2, limit=40)
+        run = program.finish()
+    line = run.line(silent)
+    assert line.reason == "timeout", f"expected fail timeout for the silent server, got {line}"
+    assert sent >= 3, f"expected several signals during the wait, got {sent}"
+    assert line.ms < 3 * timeout_s * 1000, \
+        f"expected the silent server to time out near --timeout {timeout_s} s despite {sent} " \
+        f"signals (< {3 * timeout_s * 1000:.0f} ms), got {line.ms} ms: a call retried after " \
+        f"EINTR must wait only for what is left of its limit"
+
+
+def test_a_long_request_is_sent_whole_while_signals_interrupt_it(servers):
+    # A 100 kB path through a small, slowly read receive buffer: send() blocks,
+    # and a signal makes it return after only part of the request.
+    slow = servers.slow_reader(read_bytes=1024, interval_ms=10)
+    url = slow + "x" * 100_000
+    with Running([url], timeout=3) as program:
+        assert wait_until(lambda: servers.connections(slow) > 0 or not program.running()), \
+            "expected the program to connect to the slow reader within 5 s"
+        sent = interrupt_while_running(program, every_s=0.1, limit=100)
+        run = program.finish()
+    line = run.line(url)
+    assert (line.kind, line.status) == ("ok", 200), \
+        f"expected ok 200 after {sent} SIGUSR1 while sending: send() may write only part " \
+        f"of the request, so send the rest until all is written; got {line}"
+    heads = servers.requests(slow)
+    assert heads and f"GET /{'x' * 100_000} HTTP/1.0\r\n".encode() in heads[0], \
+        "expected the server to read the whole request line"
+
+
+def test_the_report_survives_signals_while_stdout_is_full(servers):
+    # 3000 refused targets make a report larger than a pipe holds (64 KiB on
+    # Linux); nobody reads it until the end, so the program blocks in write()
+    # and the signals interrupt it there. No line may be lost.
+    refused = servers.refused()
+    urls = [refused] * 3000
+    with Running(urls, timeout=5, trace=False) as program:
+        time.sleep(0.5)
+        sent = interrupt_while_running(program, every_s=0.05, limit=20)
+        run = program.finish()
+    assert sent >= 5, f"expected the program to wait on its full stdout, got it ended after " \
+                      f"{sent} signals"
+    assert all(line.reason == "refused" for line in run.lines), \
+        "expected every target refused"
+
+
 @pytest.mark.parametrize("start_bad, reason", FAILING_CASES, ids=FAILING_IDS)
 def test_a_failing_target_gets_its_reason_and_the_others_complete(servers, start_bad, reason):
     check_failure_stays_alone(servers, start_bad, reason)
+
+
+@pytest.mark.parametrize("start_odd, expected", ODD_BUT_VALID_CASES, ids=ODD_BUT_VALID_IDS)
+def test_an_odd_but_valid_server_is_ok(servers, start_odd, expected):
+    check_odd_but_valid(servers, start_odd, expected)
 
 
 @pytest.mark.parametrize("args", [

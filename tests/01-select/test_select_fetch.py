@@ -8,7 +8,10 @@ deadline; a slow trickle and broken servers do not hold anyone up. They also
 check the traps of select() itself: an fd at or above FD_SETSIZE is refused
 cleanly, EINTR is retried, SIGPIPE cannot kill the process. And the one
 price of cooperative multitasking: a handler that hangs (--stall) freezes
-every other target meanwhile.
+every other target meanwhile. And the loop really waits: it sleeps while
+nothing is ready (its CPU time is a small share of its wall time), and runs
+a handler only for a socket the wait reported ready (a connect in progress
+is not a connect done, nor is a refused one).
 
 Stage 2 runs these same tests against its program, once per backend
 (KIT_BACKEND): on poll, which has no FD_SETSIZE, the sockets above it work.
@@ -28,8 +31,10 @@ import time
 
 import pytest
 
-from contract import (FAILING_CASES, FAILING_IDS, FAILING_SERVERS, check_failure_stays_alone,
-                      check_one_target, check_usage_error)
+from contract import (FAILING_CASES, FAILING_IDS, FAILING_SERVERS, ODD_BUT_VALID_CASES,
+                      ODD_BUT_VALID_IDS, check_an_idle_loop_sleeps, check_failure_stays_alone,
+                      check_never_connected, check_odd_but_valid, check_one_target,
+                      check_usage_error)
 from fetchrun import Running, elsewhere, fetch_backend, run_fetch
 
 LINUX = sys.platform.startswith("linux")
@@ -117,6 +122,11 @@ def test_a_failing_target_gets_its_reason_and_the_others_complete(servers, start
     check_failure_stays_alone(servers, start_bad, reason)
 
 
+@pytest.mark.parametrize("start_odd, expected", ODD_BUT_VALID_CASES, ids=ODD_BUT_VALID_IDS)
+def test_an_odd_but_valid_server_is_ok(servers, start_odd, expected):
+    check_odd_but_valid(servers, start_odd, expected)
+
+
 def test_every_kind_of_failure_at_once_leaves_the_good_targets_alone(servers):
     good = [servers.delayed(200), servers.delayed(0)]
     bad = {start(servers): reason for _, start, reason in FAILING_SERVERS}
@@ -147,6 +157,37 @@ def test_the_trace_shows_several_targets_in_flight_during_one_wait(servers):
         f"got at most {busiest} (spans {spans}, {len(waits)} waits)"
 
 
+# --- The loop waits, and acts on what is ready ------------------------------------
+
+
+def test_an_idle_loop_sleeps_in_its_wait(servers):
+    check_an_idle_loop_sleeps(servers)
+
+
+def test_a_connect_still_in_progress_is_not_taken_for_connected(servers, hung_connect):
+    # The loop wakes for the other targets while this connect is still in
+    # progress: a handler run for a socket the wait did not report ready
+    # finds SO_ERROR 0 and takes the handshake for done.
+    others = [servers.delayed(0), servers.delayed(100), servers.delayed(200)]
+    run = run_fetch([hung_connect] + others, timeout=1.0)
+    assert run.line(hung_connect).reason == "timeout", \
+        f"expected fail timeout for a connect that never completes, got {run.line(hung_connect)}"
+    check_never_connected(run, hung_connect)
+    for url in others:
+        assert run.line(url).kind == "ok", f"expected ok for {url}, got {run.line(url)}"
+
+
+def test_a_refused_connect_is_never_connected(servers):
+    # Writable means the connect is over, not that it went well: SO_ERROR
+    # says how. (Skip it, and the send() that follows fails with the same
+    # ECONNREFUSED: the reason is right, but the trace says "connected".)
+    refused, good = servers.refused(), servers.delayed(100)
+    run = run_fetch([refused, good], timeout=5)
+    assert run.line(refused).reason == "refused", \
+        f"expected fail refused, got {run.line(refused)}"
+    check_never_connected(run, refused)
+
+
 # --- One thread, one loop -------------------------------------------------------
 
 
@@ -167,8 +208,11 @@ def test_the_program_is_single_threaded_while_it_runs(servers):
                        "silent server, got it ended"
         assert set(counts) == {1}, f"expected 1 thread in /proc/PID/status, got {counts}"
         run = program.finish()
-    assert run.line(silent).reason == "timeout", \
-        f"expected fail timeout for the silent server, got {run.line(silent)}"
+    # As below: whether a program that ends at once is seen in time is a race;
+    # one that does not wait for the silent server fails here every time.
+    assert run.line(silent).reason == "timeout" and run.line(silent).ms >= 750, \
+        f"expected fail timeout for the silent server at its --timeout 1.5, " \
+        f"got {run.line(silent)}"
 
 
 @linux_only
@@ -179,7 +223,12 @@ def test_sigpipe_is_ignored_while_it_runs(servers):
         fields = program.status()
         mask = fields["SigIgn"].strip() if fields else "(ended)"
         assert ignored, f"expected SIGPIPE (bit 13) set in /proc/PID/status SigIgn, got {mask}"
-        program.finish()
+        run = program.finish()
+    # Whether a program that ends at once is seen in time is a race; one that
+    # does not wait for the silent server fails here every time.
+    assert run.line(silent).reason == "timeout" and run.line(silent).ms >= 500, \
+        f"expected the program to wait for the silent server until its --timeout 1.0, " \
+        f"got {run.line(silent)}"
 
 
 @linux_only

@@ -203,6 +203,29 @@ TYPED_TEST_P(LoopTest, ModifyChangesWhatIsWaitedFor) {
     EXPECT_EQ(seen, (std::vector<IoEvents>{kWritable, kReadable}));
 }
 
+// The backend itself: modify() replaces the interest, it does not add to
+// it. A socket with room to write and nothing to read, watched for
+// writable and then for readable only, is not ready. A backend that kept
+// the old interest would report it on every wait; the Loop would drop the
+// event (it is not in the interest), so every callback would look right,
+// and the loop would spin.
+TYPED_TEST_P(LoopTest, ModifyReplacesTheInterestInTheBackend) {
+    std::unique_ptr<kit::Backend> backend = TypeParam::make();
+    SocketPair pair = socket_pair();
+    int fd = pair.local.get();
+    ASSERT_FALSE(backend->modify(fd, {}, kWritable));
+    ASSERT_EQ(ready_now(*backend).size(), 1U) << "a fresh socket is writable";
+    ASSERT_FALSE(backend->modify(fd, kWritable, kReadable));
+    EXPECT_TRUE(ready_now(*backend).empty())
+        << TypeParam::name << ": expected nothing ready (nothing to read, and writable is no "
+        << "longer asked for): does modify() keep the old interest?";
+    send_byte(pair.peer);
+    std::vector<kit::ReadyFd> ready = ready_now(*backend);
+    ASSERT_EQ(ready.size(), 1U);
+    EXPECT_EQ(ready[0].events, kReadable);
+    EXPECT_FALSE(backend->modify(fd, kReadable, {}));
+}
+
 TYPED_TEST_P(LoopTest, NoCallbackAfterUnwatch) {
     SocketPair pair = socket_pair();
     send_byte(pair.peer);
@@ -439,8 +462,8 @@ TYPED_TEST_P(LoopTest, StopBeforeRunReturnsAtOnce) {
 
 REGISTER_TYPED_TEST_SUITE_P(LoopTest, ReportsTheBackendsName, ReadableOnlyOnceBytesArrive,
                             WritableWhileTheSendBufferHasRoom, ReportsOnlyWhatTheInterestAsksFor,
-                            ModifyChangesWhatIsWaitedFor, NoCallbackAfterUnwatch,
-                            UnwatchInACallbackDropsAnEventOfTheSameBatch,
+                            ModifyChangesWhatIsWaitedFor, ModifyReplacesTheInterestInTheBackend,
+                            NoCallbackAfterUnwatch, UnwatchInACallbackDropsAnEventOfTheSameBatch,
                             AWatchMadeInACallbackGetsNoStaleEventForItsFdNumber,
                             ACallbackMayWatchNewFds, AClosedFdCanBeUnwatched,
                             APeerThatClosesMakesTheSocketReadable, AHangUpWithoutBytesIsReadable,

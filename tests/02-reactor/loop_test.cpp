@@ -75,6 +75,43 @@ TEST(SelectBackend, RefusesAnFdNotBelowFdSetsizeWithItsOwnError) {
     EXPECT_NE(error.message().find("FD_SETSIZE"), std::string::npos) << error.message();
 }
 
+// A closed fd left watched is an error on the wait, never a silent spin:
+// select() fails with EBADF, and poll() answers POLLNVAL for it at once on
+// every call, which the poll backend must turn into the same EBADF.
+TEST(SelectAndPollBackends, AClosedFdStillWatchedFailsTheWait) {
+    for (auto make : {kit::make_select_backend, kit::make_poll_backend}) {
+        std::unique_ptr<kit::Backend> backend = make();
+        loop_suite::SocketPair pair = loop_suite::socket_pair();
+        int fd = pair.local.get();
+        ASSERT_FALSE(backend->modify(fd, {}, loop_suite::kReadable));
+        pair.local.reset();  // closed, and still watched
+        std::vector<kit::ReadyFd> ready;
+        EXPECT_EQ(backend->wait(std::chrono::milliseconds(100), ready),
+                  std::errc::bad_file_descriptor)
+            << backend->name() << ": expected EBADF for a closed fd left watched";
+        EXPECT_TRUE(ready.empty());
+        EXPECT_FALSE(backend->modify(fd, loop_suite::kReadable, {}));
+    }
+}
+
+// The ends of time: a deadline at Clock::time_point::min() is due now, one
+// at time_point::max() practically never. With a plain `due - now` both
+// overflow (UBSan reports it), and the first makes the loop sleep 292 years.
+TEST(Deadline, LongAgoIsNowAndTheEndOfTimeIsNever) {
+    using kit::Clock;
+    kit::Loop loop(kit::make_select_backend());
+    bool fired = false;
+    kit::Deadline long_ago(loop, Clock::time_point::min(), [&fired] { fired = true; });
+    kit::Deadline never(loop, Clock::time_point::max(), [] {});
+    ASSERT_EQ(long_ago.time_to_next(Clock::now()), Clock::duration::zero());
+    ASSERT_GT(never.time_to_next(Clock::now()), std::chrono::hours(24 * 365 * 100));
+    loop.add_source(never);
+    loop.add_source(long_ago);
+    EXPECT_FALSE(loop.run());
+    EXPECT_TRUE(fired) << "the deadline long ago fires on the first turn, and stops the loop";
+    EXPECT_FALSE(never.fired());
+}
+
 TEST(LoopThreadDeathTest, ACallFromAnotherThreadAborts) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     EXPECT_DEATH(

@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <set>
 #include <string>
 
@@ -198,6 +200,46 @@ TEST(EpollTrap, ADupKeepsAClosedFdInTheSet) {
     other.local.reset();
     EXPECT_TRUE(ready_now(*clean).empty());
     EXPECT_FALSE(clean->modify(other_fd, kWritable, {}));
+}
+
+// epoll_ctl() says no, and the backend passes it on: epoll refuses a
+// regular file (EPERM), so a watch() of one is an error and nothing is
+// watched; a change of an fd the kernel does not hold is ENOENT.
+TEST(EpollBackend, WhatEpollRefusesIsAnError) {
+    for (kit::Trigger trigger : {kit::Trigger::level, kit::Trigger::edge}) {
+        kit::Loop loop(stage3::make(trigger));
+        std::FILE* file = std::tmpfile();
+        ASSERT_NE(file, nullptr);
+        std::error_code error = loop.watch(::fileno(file), kReadable, [](kit::IoEvents) {});
+        EXPECT_EQ(error, std::errc::operation_not_permitted)
+            << loop.backend_name() << ": expected watch() of a regular file to fail with EPERM";
+        EXPECT_EQ(loop.watch_count(), 0U);
+        std::fclose(file);
+
+        std::unique_ptr<kit::Backend> backend = stage3::make(trigger);
+        loop_suite::SocketPair pair = socket_pair();
+        EXPECT_EQ(backend->modify(pair.local.get(), kReadable, kWritable),
+                  std::errc::no_such_file_or_directory)
+            << backend->name() << ": expected a change of an fd never added to fail with ENOENT";
+    }
+}
+
+// A wait whose buffer came back full gets a bigger one (64, 128, 256, ...):
+// 200 ready fds come in three waits, not in one wait per 64 for ever.
+TEST(EpollBackend, AFullEventBufferGrows) {
+    std::unique_ptr<kit::Backend> backend = stage3::make(kit::Trigger::level);
+    std::vector<loop_suite::SocketPair> pairs;
+    for (int i = 0; i < 200; ++i) {
+        pairs.push_back(socket_pair());
+        ASSERT_FALSE(backend->modify(pairs.back().local.get(), {}, kWritable));
+    }
+    std::vector<std::size_t> sizes;
+    for (int turn = 0; turn < 4; ++turn) {
+        sizes.push_back(ready_now(*backend).size());
+    }
+    EXPECT_EQ(*std::max_element(sizes.begin(), sizes.end()), pairs.size())
+        << "expected all 200 ready fds in one of the first 4 waits; got waits of "
+        << ::testing::PrintToString(sizes) << ": does the buffer grow when a wait fills it?";
 }
 
 TEST(EpollBackend, ManyReadyFdsAreAllReportedAcrossWaits) {

@@ -91,4 +91,17 @@ TEST(KqueueBackend, AFailedAddIsAnErrorAndChangesNothing) {
     EXPECT_TRUE(ready_now(*backend).empty());
 }
 
+// A timeout far beyond what kevent() takes (macOS: EINVAL above 1e8 s) is
+// clamped, as poll's and epoll's backends clamp theirs: the wait works.
+TEST(KqueueBackend, AHugeTimeoutIsClampedNotRefused) {
+    std::unique_ptr<kit::Backend> backend = stage4::make();
+    loop_suite::SocketPair pair = loop_suite::socket_pair();
+    ASSERT_FALSE(backend->modify(pair.local.get(), {}, kWritable));  // ready: no wait
+    std::vector<kit::ReadyFd> ready;
+    std::error_code error = backend->wait(std::chrono::milliseconds::max(), ready);
+    ASSERT_FALSE(error) << error.message();
+    ASSERT_EQ(ready.size(), 1U);
+    EXPECT_EQ(ready[0].events, kWritable);
+}
+
 }  // namespace

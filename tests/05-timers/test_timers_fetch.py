@@ -5,7 +5,8 @@ have deadlines of its own. A server that sends a little every 100 ms is
 alive, so an idle timeout of 300 ms lets it finish, while a shorter global
 --timeout still ends the whole run (`timeout`). A silent server fails with
 `idle-timeout` on its own deadline while the others go on and finish. A
-connect that never completes fails with `connect-timeout`.
+connect that never completes fails with `connect-timeout`. And with timers
+armed for every connection, the loop still sleeps until one is due.
 
 Stage 1's behaviour tests also run against this program, once per backend
 (tests/CMakeLists.txt: stage05.<track>.behaviour.01-select.<backend>); the
@@ -17,13 +18,10 @@ margins only: machines are noisy.
 """
 from __future__ import annotations
 
-import socket
-import sys
-import time
-
 import pytest
 
-from contract import check_large_response_arrives_whole, check_usage_error
+from contract import (check_an_idle_loop_sleeps, check_large_response_arrives_whole,
+                      check_never_connected, check_usage_error)
 from fetchrun import backend_args, backends_under_test, run_fetch
 
 BACKENDS = backends_under_test(["select", "poll"])
@@ -80,39 +78,6 @@ def test_without_an_idle_timeout_the_global_timeout_catches_a_silent_server(serv
     assert run.line(quick).kind == "ok"
 
 
-@pytest.fixture
-def hung_connect():
-    """A URL whose connect never completes: a listener with a full backlog.
-
-    listen(0) queues one finished handshake; we make it (and never accept),
-    so the kernel drops every later SYN and the client's connect() stays in
-    progress, retrying, for minutes. Linux behaves so; elsewhere, or if a
-    probe connects after all, the test is skipped rather than made to lie.
-    """
-    if not sys.platform.startswith("linux"):
-        pytest.skip("a full listen backlog drops SYNs on Linux; other systems may answer RST")
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    filler = socket.create_connection(("127.0.0.1", port), timeout=2)
-    probe = socket.socket()
-    probe.setblocking(False)
-    try:
-        probe.connect_ex(("127.0.0.1", port))
-        time.sleep(0.2)
-        if probe.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0 and \
-                probe.getpeername() is not None:
-            pytest.skip("a connect to a listener with a full backlog completed here")
-    except OSError:
-        pass  # not connected: getpeername() fails with ENOTCONN, as we want
-    finally:
-        probe.close()
-    yield f"http://127.0.0.1:{port}/"
-    filler.close()
-    listener.close()
-
-
 @backends
 def test_a_connect_that_hangs_fails_connect_timeout_alone(servers, hung_connect, backend):
     quick = servers.delayed(50)
@@ -122,9 +87,7 @@ def test_a_connect_that_hangs_fails_connect_timeout_alone(servers, hung_connect,
     assert failed.reason == "connect-timeout", f"expected fail connect-timeout, got {failed}"
     assert 250 <= failed.ms < 3000, f"expected the failure near 300 ms, got {failed.ms} ms"
     assert run.line(quick).kind == "ok", f"expected ok for {quick}, got {run.line(quick)}"
-    steps = run.milestones(hung_connect)
-    assert "connect-start" in steps and "connected" not in steps, \
-        f"expected a connect that started and never completed, got milestones {steps}"
+    check_never_connected(run, hung_connect)
 
 
 def test_a_connect_timeout_does_not_limit_the_response(servers):
@@ -132,6 +95,15 @@ def test_a_connect_timeout_does_not_limit_the_response(servers):
     run = run_fetch([url], timeout=10, args=["--connect-timeout", "0.3"])
     assert run.line(url).kind == "ok", \
         f"expected --connect-timeout to bound the connect only, got {run.line(url)}"
+
+
+@backends
+def test_an_idle_loop_with_connection_timers_sleeps(servers, backend):
+    # Timers armed for every connection, none due before the global deadline:
+    # the loop must sleep until one is, not poll the queue (stage 1's tests
+    # check the same without per-connection timers).
+    check_an_idle_loop_sleeps(servers, args=[*backend_args(backend), "--connect-timeout", "5",
+                                             "--idle-timeout", "5"])
 
 
 @backends

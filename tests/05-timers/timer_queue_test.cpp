@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <random>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -282,6 +283,58 @@ TEST(TimerQueue, APeriodicTimerDoesNotDrift) {
             << std::chrono::duration_cast<std::chrono::milliseconds>(tick - n * kPeriod).count()
             << " ms late: does the timer drift (re-armed from now, not from its deadline)?";
     }
+}
+
+// The ends of time: "never" (Clock::duration::max()) and "long ago"
+// (Clock::time_point::min()) must stay what they say. Computed with a
+// plain + and -, both overflow (UBSan reports it) and wrap around: the
+// timer for "never" fires at once, the one "long ago" makes the loop sleep
+// for 292 years.
+constexpr auto kCentury = std::chrono::hours(24 * 365 * 100);
+
+TEST(TimerQueue, NeverIsNeverAndLongAgoIsNow) {
+    FakeClock clock;
+    TimerQueue timers = clock.queue();
+    std::vector<std::string> fired;
+    timers.after(Clock::duration::max(), [&] { fired.push_back("after(max)"); });
+    timers.every(Clock::duration::max(), [&] { fired.push_back("every(max)"); });
+    EXPECT_GT(timers.time_to_next(clock.now), kCentury)
+        << "a timer due after Clock::duration::max() is due (practically) never";
+    timers.at(Clock::time_point::min(), [&] { fired.push_back("at(min)"); });
+    EXPECT_EQ(timers.time_to_next(clock.now), Clock::duration::zero())
+        << "a timer due at Clock::time_point::min() is due now: the loop must not sleep";
+    timers.dispatch(clock.now);
+    timers.dispatch(clock.now + kCentury);
+    EXPECT_EQ(fired, std::vector<std::string>{"at(min)"});
+    EXPECT_EQ(timers.size(), 2U);
+}
+
+// A periodic timer whose next tick would be past the end of time stays
+// at the end: no overflow, no tick "long ago".
+TEST(TimerQueue, APeriodicTimerNearTheEndOfTimeStaysThere) {
+    FakeClock clock;
+    clock.now = Clock::time_point::max() - 30min;
+    TimerQueue timers = clock.queue();
+    int runs = 0;
+    timers.every(1h, [&runs] { ++runs; });
+    EXPECT_EQ(timers.time_to_next(clock.now), Clock::duration(30min));
+    timers.dispatch(clock.now);
+    EXPECT_EQ(runs, 0) << "not due for another 30 minutes";
+    timers.dispatch(Clock::time_point::max());
+    EXPECT_EQ(runs, 1);
+    EXPECT_EQ(timers.time_to_next(clock.now), Clock::duration(30min))
+        << "the next tick is the end of time, not a time long ago";
+}
+
+TEST(TimerList, NeverIsNever) {
+    FakeClock clock;
+    kit::TimerList timers([&clock] { return clock.now; });
+    int runs = 0;
+    timers.after(Clock::duration::max(), [&runs] { ++runs; });
+    timers.every(Clock::duration::max(), [&runs] { ++runs; });
+    EXPECT_GT(timers.time_to_next(clock.now), kCentury);
+    timers.dispatch(clock.now + kCentury);
+    EXPECT_EQ(runs, 0);
 }
 
 TEST(TimerQueueDeathTest, APeriodOfZeroIsMisuse) {

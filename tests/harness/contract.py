@@ -20,9 +20,47 @@ FAILING_SERVERS = [
     # A host name with an empty label: the resolver refuses it at once,
     # without asking DNS, so this case needs no network.
     ("unresolvable", lambda servers: "http://no-such-host..invalid/", "resolve"),
+    # A Content-Length must be digits only, and two must agree (RFC 9112 6.3):
+    # a reader that trusts the wrong one reads the wrong body.
+    ("content-length-junk", lambda servers: servers.scripted(
+        b"HTTP/1.0 200 OK\r\nContent-Length: 3junk\r\n\r\nabc"), "bad-response"),
+    ("content-length-list", lambda servers: servers.scripted(
+        b"HTTP/1.0 200 OK\r\nContent-Length: 5, 9\r\n\r\nhello"), "bad-response"),
+    ("content-length-conflict", lambda servers: servers.scripted(
+        b"HTTP/1.0 200 OK\r\nContent-Length: 9\r\nContent-Length: 5\r\n\r\nhello"),
+     "bad-response"),
+    # A status code is three digits from 100 to 599 (RFC 9110 15).
+    ("status-999", lambda servers: servers.scripted(
+        b"HTTP/1.0 999 Nine\r\nContent-Length: 5\r\n\r\nhello"), "bad-response"),
+    # Only interim 1xx answers, then the server closes: no final response.
+    ("only-interim", lambda servers: servers.scripted(
+        b"HTTP/1.1 100 Continue\r\n\r\n"), "bad-response"),
 ]
 FAILING_IDS = [name for name, _, _ in FAILING_SERVERS]
 FAILING_CASES = [(start, reason) for _, start, reason in FAILING_SERVERS]
+
+# Servers that answer in a way that looks odd but is valid HTTP, and the
+# (STATUS, BYTES) the report must show for each.
+ODD_BUT_VALID_SERVERS = [
+    # The request must carry the port in Host (RFC 9110 7.2) and never the
+    # URL's #fragment (RFC 9110 4.2.4): the strict server answers 400 otherwise.
+    ("host-with-port", lambda servers: servers.strict("/a?b=1"), (200, 100)),
+    ("fragment-dropped", lambda servers: servers.strict("/a") + "#section-2", (200, 100)),
+    # Optional whitespace around a field value may be a tab (RFC 9110 5.6.3).
+    ("content-length-tab", lambda servers: servers.scripted(
+        b"HTTP/1.0 200 OK\r\nContent-Length:\t5 \r\n\r\nhello"), (200, 5)),
+    ("content-length-twice-equal", lambda servers: servers.scripted(
+        b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\nhello"),
+     (200, 5)),
+    # Interim 1xx answers come before the final one (RFC 9110 15.2): skip them.
+    ("interim-100", lambda servers: servers.scripted(
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\nX: y\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"), (200, 5)),
+    ("status-599", lambda servers: servers.scripted(
+        b"HTTP/1.0 599 Odd\r\nContent-Length: 5\r\n\r\nhello"), (599, 5)),
+]
+ODD_BUT_VALID_IDS = [name for name, _, _ in ODD_BUT_VALID_SERVERS]
+ODD_BUT_VALID_CASES = [(start, expected) for _, start, expected in ODD_BUT_VALID_SERVERS]
 
 
 def check_one_target(servers) -> None:
@@ -45,6 +83,19 @@ def check_failure_stays_alone(servers, start_bad, reason: str) -> None:
     bad = start_bad(servers)
     run = run_fetch([before, bad, after], timeout=5)
     assert run.line(bad).reason == reason, f"expected fail {reason}, got {run.line(bad)}"
+    for url in (before, after):
+        assert run.line(url).kind == "ok", f"expected ok for {url}, got {run.line(url)}"
+
+
+def check_odd_but_valid(servers, start_odd, expected: tuple[int, int]) -> None:
+    """An odd but valid server between two good ones: all three are ok, and
+    the odd one with the expected (STATUS, BYTES)."""
+    before, after = servers.delayed(0), servers.delayed(0)
+    odd = start_odd(servers)
+    run = run_fetch([before, odd, after], timeout=5)
+    line = run.line(odd)
+    assert (line.kind, line.status, line.bytes) == ("ok", *expected), \
+        f"expected ok {expected[0]} with {expected[1]} body bytes, got {line}"
     for url in (before, after):
         assert run.line(url).kind == "ok", f"expected ok for {url}, got {run.line(url)}"
 
@@ -75,3 +126,44 @@ def check_large_response_arrives_whole(servers, backend: str) -> None:
     line = run.line(url)
     assert line.kind == "ok" and line.bytes is not None and line.bytes >= size, \
         f"expected the {size}-byte body to arrive on {backend}, got {line}"
+
+
+# A loop that waits uses (almost) no CPU, and wakes only when something
+# happens. Both bars are wide: a spinning loop uses all the CPU it gets
+# and makes tens of thousands of waits a second (still thousands on a
+# machine so busy that it gets little CPU); a sleeping one uses a few
+# percent at most (start-up, and under AddressSanitizer its shadow memory
+# and the leak check at exit) and makes a handful of waits here.
+IDLE_CPU_SHARE = 0.2
+IDLE_MAX_WAITS = 50
+
+
+def check_an_idle_loop_sleeps(servers, args: list[str] = ()) -> None:
+    """While only a silent server is pending, the program sleeps in its wait:
+    its CPU time is a small share of its wall time, and its trace has a
+    handful of waits. A loop without a real wait, or a wait that returns at
+    once every time (an fd ready for something nobody reads, a source that
+    always says "now"), spins."""
+    timeout_s = 1.5
+    silent, quick = servers.silent(), servers.delayed(0)
+    run = run_fetch([silent, quick], timeout=timeout_s, args=args)
+    assert run.line(silent).reason == "timeout", \
+        f"expected fail timeout for the silent server, got {run.line(silent)}"
+    assert run.line(quick).kind == "ok", f"expected ok for {quick}, got {run.line(quick)}"
+    waits = len(run.waits())
+    assert waits <= IDLE_MAX_WAITS, \
+        f"expected a handful of waits (at most {IDLE_MAX_WAITS}) in a {timeout_s:g} s run with " \
+        f"one quick and one silent server, got {waits}: the loop spins (does its wait return " \
+        f"at once, for an fd or a timer that is not really ready?)"
+    assert run.cpu_seconds < IDLE_CPU_SHARE * run.wall_seconds, \
+        f"expected the loop to sleep while it waits {timeout_s:g} s for a silent server " \
+        f"(CPU time under {IDLE_CPU_SHARE:.0%} of wall time), got {run.cpu_seconds:.2f} s CPU " \
+        f"in {run.wall_seconds:.2f} s: the loop spins (does it wait? does its wait return " \
+        f"at once, for an fd or a timer that is not really ready?)"
+
+
+def check_never_connected(run, url: str) -> None:
+    """`url`'s connect started and never completed: no `connected` milestone."""
+    steps = run.milestones(url)
+    assert "connect-start" in steps and "connected" not in steps, \
+        f"expected a connect that started and never completed for {url}, got milestones {steps}"

@@ -10,6 +10,8 @@ KIT_FETCH environment variable (CTest sets it to the solution's or the
 learner's build), checks that the output follows the contract, and returns
 a Run with the lines and the trace (Chrome Trace Event Format) parsed.
 A broken contract fails the test with a message saying what was expected.
+A program that outlives its deadline fails a few seconds after it, with the
+system call it was blocked in (hang_diagnosis()), not after a minute.
 
 From stage 2 on, an earlier stage's tests also run against a later stage's
 program, once per backend: CTest sets KIT_FETCH_ARGS (e.g. `--backend poll`),
@@ -26,7 +28,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shlex
+import signal
 import subprocess
 import tempfile
 import time
@@ -34,6 +38,26 @@ from dataclasses import dataclass, field
 
 REASONS = {"refused", "timeout", "reset", "bad-response", "too-large", "resolve", "io",
            "fd-limit", "connect-timeout", "idle-timeout"}
+# How long past its deadline a program may run before it counts as hung. The
+# deadline is --timeout for the whole run from stage 1 on, and for each call of
+# each target in stage 0, so a run may take timeout x targets; the grace covers
+# start-up and sanitizers. Without --timeout: NO_TIMEOUT_LIMIT_SECONDS.
+HANG_GRACE_SECONDS = 4.0
+NO_TIMEOUT_LIMIT_SECONDS = 60.0
+
+# /proc/PID/syscall gives a number; the names of the calls a fetch can block in.
+SYSCALL_NAMES = {
+    "x86_64": {0: "read", 1: "write", 7: "poll", 23: "select", 34: "pause", 35: "nanosleep",
+               42: "connect", 43: "accept", 44: "sendto", 45: "recvfrom", 46: "sendmsg",
+               47: "recvmsg", 61: "wait4", 202: "futex", 230: "clock_nanosleep",
+               232: "epoll_wait", 270: "pselect6", 271: "ppoll", 281: "epoll_pwait",
+               288: "accept4", 441: "epoll_pwait2"},
+    "aarch64": {22: "epoll_pwait", 63: "read", 64: "write", 72: "pselect6", 73: "ppoll",
+                98: "futex", 101: "nanosleep", 115: "clock_nanosleep", 202: "accept",
+                203: "connect", 206: "sendto", 207: "recvfrom", 211: "sendmsg",
+                212: "recvmsg", 242: "accept4", 260: "wait4", 441: "epoll_pwait2"},
+}
+
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                    "WARNING: ThreadSanitizer")
 
@@ -61,6 +85,9 @@ class Run:
     stdout: str
     stderr: str
     wall_seconds: float
+    # CPU time (user + system) the program used, from getrusage(RUSAGE_CHILDREN)
+    # around its run: right as long as the test runs one program at a time.
+    cpu_seconds: float = 0.0
     lines: list[Line] = field(default_factory=list)
     total_ms: int | None = None
     trace: dict | None = None
@@ -152,9 +179,14 @@ class Running:
         if trace:
             self.cmd += ["--trace", self._trace_path]
         self.cmd += list(args) + self.urls
+        self.timeout = timeout
         self._started = time.monotonic()
+        self._children_cpu_before = _children_cpu_seconds()
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self._started
 
     @property
     def pid(self) -> int:
@@ -187,17 +219,32 @@ class Running:
             time.sleep(0.005)
         return False
 
-    def finish(self, time_limit: float = 60, check_contract: bool = True) -> Run:
-        """Waits for the program to end (at most `time_limit` s) and returns its Run,
-        with the report checked against the contract and the trace parsed."""
+    def deadline_limit(self) -> float:
+        """The longest a working program may run: timeout x targets + a grace."""
+        if self.timeout is None:
+            return NO_TIMEOUT_LIMIT_SECONDS
+        return self.timeout * max(1, len(self.urls)) + HANG_GRACE_SECONDS
+
+    def finish(self, time_limit: float | None = None, check_contract: bool = True) -> Run:
+        """Waits for the program to end (at most `time_limit` s, by default
+        deadline_limit()) and returns its Run, with the report checked against
+        the contract and the trace parsed. A program still running then is hung:
+        the test fails with what it was blocked in."""
+        limit = self.deadline_limit() if time_limit is None else time_limit
         try:
-            stdout, stderr = self.proc.communicate(timeout=time_limit)
+            stdout, stderr = self.proc.communicate(timeout=max(0.0, limit - self.elapsed()))
         except subprocess.TimeoutExpired:
+            blocked = hang_diagnosis(self.pid)
             self.proc.kill()
             self.proc.communicate()
-            raise AssertionError(f"expected the program to end within {time_limit} s: {self.cmd}")
+            deadline = "" if self.timeout is None else \
+                f" (--timeout {self.timeout:g} for {len(self.urls)} target(s))"
+            raise AssertionError(
+                f"the program hung: still running after {limit:g} s{deadline}; it was "
+                f"{blocked}. Something waits without a deadline. Command: {self.cmd}") from None
         run = Run(self.cmd, self.proc.returncode, stdout, stderr,
-                  time.monotonic() - self._started)
+                  time.monotonic() - self._started,
+                  cpu_seconds=_children_cpu_seconds() - self._children_cpu_before)
         for mark in SANITIZER_MARKS:
             assert mark not in run.stderr, f"sanitizer report:\n{run.stderr}"
         assert run.returncode >= 0, \
@@ -223,15 +270,47 @@ class Running:
         self.close()
 
 
+def _children_cpu_seconds() -> float:
+    """User + system CPU time of every child process this process has waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def hang_diagnosis(pid: int) -> str:
+    """What a running process waits in: 'blocked in the system call recvfrom
+    (kernel: sk_wait_data)', from /proc/PID/syscall and /proc/PID/wchan."""
+    try:
+        with open(f"/proc/{pid}/syscall", encoding="ascii") as f:
+            fields = f.read().split()
+    except OSError:
+        fields = []
+    try:
+        with open(f"/proc/{pid}/wchan", encoding="ascii") as f:
+            wchan = f.read().strip()
+    except OSError:
+        wchan = ""
+    kernel = f" (kernel: {wchan})" if wchan and wchan != "0" else ""
+    if not fields:
+        return "running (its system call cannot be read here)" + kernel
+    if fields[0] == "running":
+        return "running, in no system call: a loop that never waits?"
+    if fields[0].lstrip("-").isdigit() and int(fields[0]) >= 0:
+        number = int(fields[0])
+        name = SYSCALL_NAMES.get(os.uname().machine, {}).get(number, f"number {number}")
+        return f"blocked in the system call {name}{kernel}"
+    return "blocked" + kernel
+
+
 def run_fetch(urls: list[str], *, timeout: float | None = None, args: list[str] = (),
-              trace: bool = True, time_limit: float = 60, check_contract: bool = True,
+              trace: bool = True, time_limit: float | None = None, check_contract: bool = True,
               prefix: list[str] = ()) -> Run:
     """Runs the fetch program on `urls` and returns what it did.
 
     `timeout` becomes --timeout; `args` are passed before the URLs; with
     `trace` the trace is written to a temporary file and parsed; `prefix`
     is a command that runs the program (e.g. one that sets limits first).
-    `time_limit` bounds the whole run: a hung program fails the test.
+    `time_limit` bounds the whole run (default: Running.deadline_limit()):
+    a hung program fails the test, saying what it was blocked in.
     """
     with Running(urls, timeout=timeout, args=args, trace=trace, prefix=prefix) as program:
         return program.finish(time_limit, check_contract)
@@ -262,3 +341,20 @@ def check_report(run: Run, urls: list[str]) -> None:
     expected_exit = 0 if oks == len(urls) else 1
     assert run.returncode == expected_exit, \
         f"expected exit status {expected_exit}, got {run.returncode}; stderr: {run.stderr!r}"
+
+
+def interrupt_while_running(program: Running, every_s: float, limit: int) -> int:
+    """Sends SIGUSR1 to `program` every `every_s` seconds until it ends, at most
+    `limit` times, and returns how many were sent. The first signal must not
+    come before main() has installed its handler, or it kills the program:
+    on Linux this waits for the handler (/proc); elsewhere the caller must
+    first see the program connect (fetch_main() installs it before any connect)."""
+    if os.path.exists(f"/proc/{program.pid}/status"):
+        assert program.wait_for_signal_mask("SigCgt", 1 << (int(signal.SIGUSR1) - 1)), \
+            "expected the program to catch SIGUSR1 (SigCgt in /proc/PID/status), got it not caught"
+    sent = 0
+    while sent < limit and program.running():
+        program.proc.send_signal(signal.SIGUSR1)
+        sent += 1
+        time.sleep(every_s)
+    return sent

@@ -7,7 +7,12 @@ fixed). Each misbehaves in exactly one way: it answers late (`delayed`),
 never answers (`silent`), answers a little at a time (`trickle`), is not
 there at all (`refused`), resets the connection halfway (`reset_mid_body`),
 sends a huge body (`large_body`), hangs up without a word (`early_close`) or
-answers garbage (`malformed_status`). The pytest tests, the classroom demo
+answers garbage (`malformed_status`). Some test the finer points instead:
+`scripted` answers exact bytes (odd headers, interim 1xx answers),
+`recording` keeps the request heads it reads, `strict` answers 400 to a
+request RFC 9112 forbids, `slow_reader` takes a long request a little at a
+time through a small window, and `full_backlog` never accepts (or only
+late), so a client's connect() waits. The pytest tests, the classroom demo
 and the learner CLI all start them through a `ServerPool`, which stops every
 server it started on close(), so nothing outlives the test that made it.
 
@@ -46,7 +51,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from typing import Callable, Dict, List, Optional, Set
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 HOST = "127.0.0.1"
 LISTEN_BACKLOG = 128  # a stage-3 C10K test may connect many times at once
@@ -133,15 +138,47 @@ def send_response(conn: socket.socket, status: int, body_bytes: int) -> None:
     send_body(conn, 0, body_bytes)
 
 
+def request_problem(head: bytes, path: str, authority: str) -> Optional[str]:
+    """What is wrong with a GET request head for http://authority/path, or None.
+
+    The rules of RFC 9112 a client's request must follow: the request line
+    `GET <path> HTTP/1.x` (the target never carries a #fragment, RFC 9110
+    4.2.4), CRLF after every line, and exactly one Host field whose value
+    is the URL's authority, with its port when the URL names one (RFC 9110 7.2).
+    """
+    if not head.endswith(b"\r\n\r\n"):
+        return "the head must end with CRLF CRLF"
+    lines = head[:-4].split(b"\r\n")
+    if any(b"\n" in line or b"\r" in line for line in lines):
+        return "every line must end with CRLF"
+    expected = [f"GET {path} HTTP/1.0".encode(), f"GET {path} HTTP/1.1".encode()]
+    if lines[0] not in expected:
+        return f"expected the request line GET {path} HTTP/1.x, got {lines[0]!r}"
+    hosts = [line.split(b":", 1)[1].strip(b" \t") for line in lines[1:]
+             if line.lower().startswith(b"host:")]
+    if hosts != [authority.encode()]:
+        return f"expected one Host field {authority!r}, got {hosts!r}"
+    return None
+
+
 # --- One server: a listening socket, its accept thread, its connections ------
 
 
 class _FixtureServer:
     """One listening socket, the thread that accepts on it, and one thread per connection."""
 
-    def __init__(self, kind: str, handler: Handler, path: str) -> None:
-        """Bind 127.0.0.1:0, listen, and start accepting on a daemon thread."""
+    def __init__(self, kind: str, handler: Handler, path: str, *,
+                 backlog: int = LISTEN_BACKLOG,
+                 socket_options: Sequence[Tuple[int, int, int]] = (),
+                 accept_after_s: Optional[float] = 0.0) -> None:
+        """Bind 127.0.0.1:0, listen, and start accepting on a daemon thread.
+
+        socket_options are set on the listener before listen(), so the
+        accepted sockets inherit them; accept_after_s holds accept() back
+        that long (None: never accept).
+        """
         self.kind = kind
+        self._accept_after_s = accept_after_s
         self._handler = handler
         self._stopping = threading.Event()
 
@@ -152,8 +189,10 @@ class _FixtureServer:
         self.accepted = 0
 
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        for level, option, value in socket_options:
+            self._listener.setsockopt(level, option, value)
         self._listener.bind((HOST, 0))
-        self._listener.listen(LISTEN_BACKLOG)
+        self._listener.listen(backlog)
         # A timeout on accept() lets the loop notice the stop promptly on every OS
         # (shutting a listening socket down wakes accept() on Linux, not on macOS).
         self._listener.settimeout(ACCEPT_POLL_S)
@@ -172,6 +211,8 @@ class _FixtureServer:
 
     def _accept_loop(self) -> None:
         """Accept connections until begin_stop(); serve each on its own daemon thread."""
+        if self._stopping.wait(self._accept_after_s):  # None: until the pool closes
+            return
         while not self._stopping.is_set():
             try:
                 conn, _ = self._listener.accept()
@@ -239,6 +280,10 @@ class ServerPool:
         """Create an empty pool; each method below starts one more server in it."""
         self._servers: Dict[int, _FixtureServer] = {}
         self._reserved: Dict[int, socket.socket] = {}  # ports held for refused()
+        self._fillers: List[socket.socket] = []  # connections that fill full_backlog() queues
+        # Request heads by server port, for recording(), slow_reader() and strict();
+        # appended by the servers' threads (list.append is atomic), read by the test.
+        self._requests: Dict[int, List[bytes]] = {}
         self._closed = False
 
     def __enter__(self) -> "ServerPool":
@@ -249,13 +294,14 @@ class ServerPool:
         """Close the pool, even when the block raised."""
         self.close()
 
-    def _start(self, kind: str, handler: Handler, path: str = "/") -> str:
-        """Start one server with this connection handler and return its URL."""
+    def _start(self, kind: str, handler: Handler, path: str = "/", **listener) -> str:
+        """Start one server with this connection handler and return its URL
+        (listener: _FixtureServer's keyword arguments)."""
         if self._closed:
             raise RuntimeError("ServerPool is closed")
         if not path.startswith("/"):
             raise ValueError(f"path must start with '/': {path!r}")
-        server = _FixtureServer(kind, handler, path)
+        server = _FixtureServer(kind, handler, path, **listener)
         self._servers[server.port] = server
         return server.url
 
@@ -366,6 +412,115 @@ class ServerPool:
 
         return self._start("malformed-status", handle)
 
+    # --- Peers that test the request and the response's finer points --------
+
+    def scripted(self, response: bytes, kind: str = "scripted") -> str:
+        """A server that reads the request, answers exactly `response`, then closes
+        (for responses no other fixture sends: odd headers, interim 1xx answers)."""
+
+        def handle(conn: socket.socket, stopping: threading.Event) -> None:
+            if read_request(conn) is None:
+                return
+            conn.sendall(response)
+
+        return self._start(kind, handle)
+
+    def recording(self, body_bytes: int = 100, path: str = "/") -> str:
+        """A server that answers like delayed(0) and keeps every request head it
+        reads, for requests(url)."""
+        _check_non_negative(body_bytes=body_bytes)
+        heads: List[bytes] = []
+
+        def handle(conn: socket.socket, stopping: threading.Event) -> None:
+            head = read_request(conn)
+            if head is None:
+                return
+            heads.append(head)
+            send_response(conn, 200, body_bytes)
+
+        url = self._start("recording", handle, path)
+        self._requests[urllib.parse.urlsplit(url).port] = heads
+        return url
+
+    def strict(self, path: str = "/") -> str:
+        """A server that answers 200 only to a request RFC 9112 allows for its own
+        URL: request line `GET <path> HTTP/1.x` (no fragment), one Host field
+        carrying host:port as the URL names it, CRLF line ends. Anything else
+        gets 400 Bad Request, whose body says what was wrong."""
+        authority = ""
+
+        def handle(conn: socket.socket, stopping: threading.Event) -> None:
+            head = read_request(conn)
+            if head is None:
+                return
+            problem = request_problem(head, path, authority)
+            if problem is None:
+                send_response(conn, 200, 100)
+            else:
+                body = problem.encode("ascii", "replace")
+                conn.sendall(response_header(400, len(body)) + body)
+
+        url = self._start("strict", handle, path)
+        authority = urllib.parse.urlsplit(url).netloc
+        return url
+
+    def slow_reader(self, read_bytes: int = 512, interval_ms: int = 10) -> str:
+        """A server that reads the request slowly, read_bytes every interval_ms,
+        through a small receive buffer and a small segment size: a long request
+        (a long URL path) then takes several send() calls, however the client
+        tries. It keeps the head for requests(url) and answers like recording().
+        Heads of up to 1 MiB are read, for at most 30 s."""
+        if read_bytes <= 0:
+            raise ValueError(f"read_bytes must be positive: {read_bytes}")
+        _check_non_negative(interval_ms=interval_ms)
+        heads: List[bytes] = []
+
+        def handle(conn: socket.socket, stopping: threading.Event) -> None:
+            deadline = time.monotonic() + 30
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 1024 * 1024:
+                if stopping.wait(interval_ms / 1000) or time.monotonic() > deadline:
+                    return
+                chunk = conn.recv(read_bytes)
+                if not chunk:
+                    return
+                head += chunk
+            heads.append(head)
+            send_response(conn, 200, 100)
+
+        small = [(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)]
+        if hasattr(socket, "TCP_MAXSEG"):
+            small.append((socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536))
+        url = self._start("slow-reader", handle, socket_options=small)
+        self._requests[urllib.parse.urlsplit(url).port] = heads
+        return url
+
+    def full_backlog(self, accept_after_ms: Optional[int] = None) -> str:
+        """A server whose accept queue is full: it listens with a backlog of 0 and
+        one connection of the pool's own waits in the queue, unaccepted. The
+        kernel then drops a client's SYN (Linux; it retries after about 1 s), so
+        connect() waits. With accept_after_ms the server starts accepting after
+        that long and answers like delayed(0); without it, never."""
+        if accept_after_ms is not None:
+            _check_non_negative(accept_after_ms=accept_after_ms)
+
+        def handle(conn: socket.socket, stopping: threading.Event) -> None:
+            if read_request(conn) is not None:  # the filler sends nothing: None
+                send_response(conn, 200, 1000)
+
+        after = None if accept_after_ms is None else accept_after_ms / 1000
+        url = self._start("full-backlog", handle, backlog=0, accept_after_s=after)
+        filler = socket.create_connection((HOST, urllib.parse.urlsplit(url).port), timeout=2)
+        self._fillers.append(filler)
+        return url
+
+    def requests(self, url: str) -> List[bytes]:
+        """The request heads a recording(), slow_reader() or strict() server has read."""
+        port = urllib.parse.urlsplit(url).port
+        if port not in self._requests:
+            raise KeyError(f"no recording server of this pool at {url}")
+        return list(self._requests[port])
+
     def connections(self, url: str) -> int:
         """How many connections the server at url has accepted (0 for a refused() URL).
 
@@ -386,10 +541,11 @@ class ServerPool:
             server.begin_stop()
         for server in self._servers.values():
             server.finish_stop()
-        for holder in self._reserved.values():
+        for holder in list(self._reserved.values()) + self._fillers:
             holder.close()
         self._servers.clear()
         self._reserved.clear()
+        self._fillers.clear()
 
 
 def _check_non_negative(**values: int) -> None:

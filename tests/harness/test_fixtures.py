@@ -376,3 +376,87 @@ def test_cli_demo_stops_by_itself_at_its_time_limit():
     assert len(out.splitlines()) == 4
     assert "are up" in err
     assert "Traceback" not in err and "Fatal" not in err
+
+
+# --- Peers for the request's and the response's finer points ------------------
+
+
+def test_scripted_answers_exactly_its_bytes():
+    raw = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi"
+    with ServerPool() as pool:
+        url = pool.scripted(raw)
+        with connect(url) as sock:
+            send_get(sock, url)
+            assert read_to_eof(sock) == raw
+
+
+def test_recording_keeps_every_request_head():
+    with ServerPool() as pool:
+        url = pool.recording(body_bytes=10)
+        for _ in range(2):
+            with connect(url) as sock:
+                send_get(sock, url)
+                status, _, body = split_response(read_to_eof(sock))
+                assert status.startswith("HTTP/1.0 200") and len(body) == 10
+        assert pool.requests(url) == [b"GET / HTTP/1.0\r\nHost: x\r\n\r\n"] * 2
+        with pytest.raises(KeyError):
+            pool.requests(pool.delayed(0))
+
+
+@pytest.mark.parametrize("request_head, status", [
+    ("GET /p?q HTTP/1.0\r\nHost: {authority}\r\n\r\n", "200"),
+    ("GET /p?q HTTP/1.1\r\nhost:\t{authority} \r\n\r\n", "200"),
+    ("GET /p?q HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", "400"),
+    ("GET /p?q#f HTTP/1.0\r\nHost: {authority}\r\n\r\n", "400"),
+    ("GET /p?q HTTP/1.0\r\nHost: {authority}\r\nHost: {authority}\r\n\r\n", "400"),
+    ("GET /p?q HTTP/1.0\nHost: {authority}\n\n", "400"),
+], ids=["valid", "valid-1.1-tab", "no-port", "fragment", "two-hosts", "bare-lf"])
+def test_strict_answers_200_only_to_a_valid_request(request_head, status):
+    with ServerPool() as pool:
+        url = pool.strict("/p?q")
+        authority = urllib.parse.urlsplit(url).netloc
+        with connect(url) as sock:
+            sock.sendall(request_head.format(authority=authority).encode("ascii"))
+            line, _, body = split_response(read_to_eof(sock))
+        assert line.split(" ")[1] == status, f"{line}: {body!r}"
+
+
+def test_slow_reader_takes_a_long_request_in_many_small_reads():
+    with ServerPool() as pool:
+        url = pool.slow_reader(read_bytes=1024, interval_ms=5)
+        head = f"GET /{'x' * 100_000} HTTP/1.0\r\nHost: x\r\n\r\n".encode("ascii")
+        with connect(url) as sock:
+            sock.setblocking(False)
+            sent = 0
+            calls = 0
+            while sent < len(head):  # each send() takes what fits in the window, no more
+                try:
+                    sent += sock.send(head[sent:])
+                    calls += 1
+                except BlockingIOError:
+                    time.sleep(0.01)
+            sock.settimeout(CLIENT_TIMEOUT_S)
+            status, _, _ = split_response(read_to_eof(sock))
+        assert status.startswith("HTTP/1.0 200")
+        assert calls >= 2, f"expected the small receive window to take several send() calls, " \
+                           f"got {calls}"
+        assert pool.requests(url) == [head]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux drops SYNs on a full queue")
+def test_full_backlog_holds_a_connect_until_it_accepts():
+    with ServerPool() as pool:
+        never = pool.full_backlog()
+        with socket.socket() as sock:  # the SYN is dropped: connect() waits
+            sock.settimeout(0.5)
+            with pytest.raises(socket.timeout):
+                sock.connect(address(never))
+        started = time.monotonic()
+        late = pool.full_backlog(accept_after_ms=300)
+        with socket.create_connection(address(late), timeout=CLIENT_TIMEOUT_S) as sock:
+            waited = time.monotonic() - started
+            send_get(sock, late)
+            status, _, body = split_response(read_to_eof(sock))
+        assert status.startswith("HTTP/1.0 200") and len(body) == 1000
+        assert waited >= 0.25, f"expected connect() to wait for the queue to free up, " \
+                               f"got {waited:.3f} s"

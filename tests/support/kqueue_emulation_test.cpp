@@ -6,7 +6,9 @@
 #include <sys/event.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -16,7 +18,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -45,6 +49,26 @@ struct kevent change(int fd, int16_t filter, uint16_t flags, void* udata = nullp
     struct kevent ev {};
     EV_SET(&ev, static_cast<uintptr_t>(fd), filter, flags, 0, 0, udata);
     return ev;
+}
+
+// A change to the EVFILT_USER knote `ident`, with its fflags.
+struct kevent user(uintptr_t ident, uint16_t flags, uint32_t fflags, void* udata = nullptr) {
+    struct kevent ev {};
+    EV_SET(&ev, ident, EVFILT_USER, flags, fflags, 0, udata);
+    return ev;
+}
+
+// Closes fd and puts a new socket at its number (as the next socket() would).
+Fd reuse_number(Fd& fd, const Fd& other_file) {
+    int number = fd.get();
+    fd.reset();
+    EXPECT_EQ(::dup2(other_file.get(), number), number);
+    return Fd(number);
+}
+
+// The one change's errno (0: applied), with no eventlist.
+int change_error(int kq, struct kevent one) {
+    return ::kevent(kq, &one, 1, nullptr, 0, nullptr) == 0 ? 0 : errno;
 }
 
 constexpr timespec kNoWait{0, 0};
@@ -157,13 +181,14 @@ TEST_F(Kqueue, DisableKeepsTheKnoteAndEnableBringsItsEventsBack) {
     Pair pair = socket_pair();
     int cookie = 7;
     apply({change(pair.local.get(), EVFILT_READ, EV_ADD, &cookie)});
-    apply({change(pair.local.get(), EVFILT_READ, EV_DISABLE)});
+    // Every change sets udata (FreeBSD's and macOS's kqueue_register), so pass it again.
+    apply({change(pair.local.get(), EVFILT_READ, EV_DISABLE, &cookie)});
     send_bytes(pair.peer, 1);
     EXPECT_TRUE(poll_now().empty());
-    apply({change(pair.local.get(), EVFILT_READ, EV_ENABLE)});
+    apply({change(pair.local.get(), EVFILT_READ, EV_ENABLE, &cookie)});
     std::vector<struct kevent> events = poll_now();
     ASSERT_EQ(events.size(), 1U);
-    EXPECT_EQ(events[0].udata, &cookie) << "the knote kept its udata while disabled";
+    EXPECT_EQ(events[0].udata, &cookie) << "the knote was kept while disabled";
 }
 
 TEST_F(Kqueue, AddWithDisableAddsADisabledKnote) {
@@ -255,10 +280,228 @@ TEST_F(Kqueue, EventsThatDoNotFitComeWithTheNextCall) {
     EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end());
 }
 
+// EV_ADD on a knote that exists changes its udata, not its mode or its
+// enabled state: only EV_ENABLE enables (FreeBSD's kqueue_register).
+TEST_F(Kqueue, AddingAgainKeepsADisabledKnoteDisabled) {
+    Pair pair = socket_pair();
+    apply({change(pair.local.get(), EVFILT_WRITE, EV_ADD | EV_DISABLE)});
+    apply({change(pair.local.get(), EVFILT_WRITE, EV_ADD)});
+    EXPECT_TRUE(poll_now().empty()) << "EV_ADD is not EV_ENABLE";
+    apply({change(pair.local.get(), EVFILT_WRITE, EV_ENABLE)});
+    EXPECT_EQ(poll_now().size(), 1U);
+}
+
+TEST_F(Kqueue, AddingAgainKeepsTheKnotesMode) {
+    Pair pair = socket_pair();
+    apply({change(pair.local.get(), EVFILT_READ, EV_ADD)});
+    apply({change(pair.local.get(), EVFILT_READ, EV_ADD | EV_CLEAR)});  // EV_CLEAR is ignored
+    send_bytes(pair.peer, 1);
+    EXPECT_EQ(poll_now().size(), 1U);
+    EXPECT_EQ(poll_now().size(), 1U) << "still level-triggered: reported again while readable";
+}
+
+// EV_CLEAR on the write filter reports a change of the *write* side only.
+TEST_F(Kqueue, AClearWriteKnoteIsNotReportedAgainWhenBytesArrive) {
+    Pair pair = socket_pair();
+    apply({change(pair.local.get(), EVFILT_READ, EV_ADD | EV_CLEAR),
+           change(pair.local.get(), EVFILT_WRITE, EV_ADD | EV_CLEAR)});
+    std::vector<struct kevent> events = poll_now();
+    ASSERT_EQ(events.size(), 1U);
+    EXPECT_EQ(events[0].filter, EVFILT_WRITE);
+    send_bytes(pair.peer, 10);
+    events = poll_now();
+    ASSERT_EQ(events.size(), 1U) << "bytes to read change nothing for the write filter";
+    EXPECT_EQ(events[0].filter, EVFILT_READ);
+}
+
+// kqueue(2): "Calling close() on a file descriptor will remove any kevents
+// that reference the descriptor." A new file that gets the same number
+// starts with no knotes.
+TEST_F(Kqueue, AClosedFdsKnotesDoNotPassToTheNextFileWithItsNumber) {
+    Pair first = socket_pair();
+    Pair second = socket_pair();
+    int old_cookie = 1;
+    int new_cookie = 2;
+    apply({change(first.local.get(), EVFILT_READ, EV_ADD, &old_cookie),
+           change(first.local.get(), EVFILT_WRITE, EV_ADD, &old_cookie)});
+    Fd reused = reuse_number(first.local, second.local);
+    apply({change(reused.get(), EVFILT_READ, EV_ADD, &new_cookie)});
+    EXPECT_TRUE(poll_now().empty()) << "the old file's WRITE knote must be gone";
+    EXPECT_EQ(change_error(kq_.get(), change(reused.get(), EVFILT_WRITE, EV_DELETE)), ENOENT);
+    send_bytes(second.peer, 1);
+    std::vector<struct kevent> events = poll_now();
+    ASSERT_EQ(events.size(), 1U);
+    EXPECT_EQ(events[0].udata, &new_cookie);
+}
+
+TEST_F(Kqueue, AReportedLevelKnoteIsNotReportedForTheNextFileWithItsNumber) {
+    Pair first = socket_pair();
+    Pair second = socket_pair();
+    apply({change(first.local.get(), EVFILT_WRITE, EV_ADD)});
+    EXPECT_EQ(poll_now().size(), 1U);
+    Fd reused = reuse_number(first.local, second.local);  // writable, never registered
+    EXPECT_TRUE(poll_now().empty());
+    EXPECT_TRUE(poll_now().empty());
+}
+
+// EV_EOF depends on the filter: on EVFILT_READ the peer shut its write
+// side (Linux's EPOLLRDHUP); the socket can still be written.
+TEST_F(Kqueue, EofOnReadMeansThePeerStoppedSendingNotThatWritingFails) {
+    Pair pair = socket_pair();
+    apply({change(pair.local.get(), EVFILT_READ, EV_ADD),
+           change(pair.local.get(), EVFILT_WRITE, EV_ADD)});
+    ASSERT_EQ(::shutdown(pair.peer.get(), SHUT_WR), 0);
+    std::vector<struct kevent> events = poll_now();
+    ASSERT_EQ(events.size(), 2U);
+    for (const struct kevent& event : events) {
+        if (event.filter == EVFILT_READ) {
+            EXPECT_NE(event.flags & EV_EOF, 0) << "the peer will send no more";
+        } else {
+            EXPECT_EQ(event.flags & EV_EOF, 0) << "but it still reads what we write";
+        }
+    }
+}
+
+// macOS refuses a timeout above 1e8 seconds (EINVAL); the emulation does
+// the same, so a program tested on Linux does not fail there.
+TEST_F(Kqueue, ATimeoutAboveOneHundredMillionSecondsIsEinval) {
+    Pair pair = socket_pair();
+    apply({change(pair.local.get(), EVFILT_WRITE, EV_ADD)});  // ready: no wait either way
+    struct kevent out {};
+    timespec at_limit{100'000'000, 0};
+    EXPECT_EQ(::kevent(kq_.get(), nullptr, 0, &out, 1, &at_limit), 1);
+    timespec beyond{100'000'001, 0};
+    EXPECT_EQ(::kevent(kq_.get(), nullptr, 0, &out, 1, &beyond), -1);
+    EXPECT_EQ(errno, EINVAL);
+    timespec huge{std::numeric_limits<time_t>::max(), 999'999'999};
+    EXPECT_EQ(::kevent(kq_.get(), nullptr, 0, &out, 1, &huge), -1);
+    EXPECT_EQ(errno, EINVAL);
+}
+
+// kqueue(2): "The queue is not inherited by a child created with fork(2)."
+TEST_F(Kqueue, AChildCreatedWithForkDoesNotInheritTheQueue) {
+    Pair pair = socket_pair();
+    apply({change(pair.local.get(), EVFILT_WRITE, EV_ADD)});
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        struct kevent out {};
+        bool gone = ::kevent(kq_.get(), nullptr, 0, &out, 1, &kNoWait) == -1 && errno == EBADF &&
+                    ::fcntl(kq_.get(), F_GETFD) == -1;
+        ::_exit(gone ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "the child could still use the parent's kqueue";
+    EXPECT_EQ(poll_now().size(), 1U) << "the parent's queue is untouched";
+}
+
+// EVFILT_USER, from kqueue(2): "a user event identified by ident which is
+// not associated with any kernel mechanism but is triggered by user level
+// code"; NOTE_TRIGGER triggers it, the lower 24 bits of fflags are the
+// user's (NOTE_FFNOP, NOTE_FFAND, NOTE_FFOR, NOTE_FFCOPY).
+TEST_F(Kqueue, AUserEventIsReportedOnceTriggered) {
+    int cookie = 5;
+    apply({user(1, EV_ADD | EV_CLEAR, 0, &cookie)});
+    EXPECT_TRUE(poll_now().empty()) << "not triggered yet";
+    apply({user(1, 0, NOTE_TRIGGER, &cookie)});
+    std::vector<struct kevent> events = poll_now();
+    ASSERT_EQ(events.size(), 1U);
+    EXPECT_EQ(events[0].ident, 1U);
+    EXPECT_EQ(events[0].filter, EVFILT_USER);
+    EXPECT_EQ(events[0].udata, &cookie);
+    EXPECT_TRUE(poll_now().empty()) << "EV_CLEAR: reset once retrieved";
+    apply({user(1, 0, NOTE_TRIGGER, &cookie)});
+    EXPECT_EQ(poll_now().size(), 1U) << "and it can be triggered again";
+}
+
+TEST_F(Kqueue, AUserEventWithoutClearStaysTriggered) {
+    apply({user(2, EV_ADD, 0)});
+    apply({user(2, 0, NOTE_TRIGGER)});
+    EXPECT_EQ(poll_now().size(), 1U);
+    EXPECT_EQ(poll_now().size(), 1U) << "no EV_CLEAR: its state is not reset";
+}
+
+TEST_F(Kqueue, AUserEventsFflagsFollowTheControlBits) {
+    apply({user(3, EV_ADD | EV_CLEAR, 0)});
+    auto trigger = [&](uint32_t fflags) {
+        apply({user(3, 0, NOTE_TRIGGER | fflags)});
+        std::vector<struct kevent> events = poll_now();
+        EXPECT_EQ(events.size(), 1U);
+        return events.empty() ? 0xdeadU : events[0].fflags & NOTE_FFLAGSMASK;
+    };
+    EXPECT_EQ(trigger(NOTE_FFCOPY | 0x11), 0x11U);
+    EXPECT_EQ(trigger(NOTE_FFOR | 0x100), 0x111U);
+    EXPECT_EQ(trigger(NOTE_FFAND | 0x101), 0x101U);
+    EXPECT_EQ(trigger(NOTE_FFNOP | 0xfff), 0x101U) << "NOTE_FFNOP ignores the input fflags";
+}
+
+TEST_F(Kqueue, ADisabledUserEventWaitsForEnable) {
+    apply({user(4, EV_ADD | EV_CLEAR | EV_DISABLE, 0)});
+    apply({user(4, 0, NOTE_TRIGGER)});
+    EXPECT_TRUE(poll_now().empty());
+    apply({user(4, EV_ENABLE, 0)});
+    EXPECT_EQ(poll_now().size(), 1U) << "still triggered when enabled";
+}
+
+TEST_F(Kqueue, AOneshotUserEventIsDeletedAfterItsEvent) {
+    apply({user(5, EV_ADD | EV_ONESHOT, 0)});
+    apply({user(5, 0, NOTE_TRIGGER)});
+    EXPECT_EQ(poll_now().size(), 1U);
+    EXPECT_EQ(change_error(kq_.get(), user(5, 0, NOTE_TRIGGER)), ENOENT);
+}
+
+TEST_F(Kqueue, TriggeringAUserEventThatWasNeverAddedIsEnoent) {
+    EXPECT_EQ(change_error(kq_.get(), user(6, 0, NOTE_TRIGGER)), ENOENT);
+    apply({user(6, EV_ADD, 0)});
+    apply({user(6, EV_DELETE, 0)});
+    EXPECT_EQ(change_error(kq_.get(), user(6, 0, NOTE_TRIGGER)), ENOENT) << "deleted";
+}
+
+// A kqueue is an fd that poll() reports readable while it holds an event:
+// so a loop can wait on it, and a trigger wakes that wait too.
+TEST_F(Kqueue, ATriggeredUserEventMakesTheKqueueFdReadable) {
+    pollfd p{.fd = kq_.get(), .events = POLLIN, .revents = 0};
+    apply({user(7, EV_ADD | EV_CLEAR, 0)});
+    EXPECT_EQ(::poll(&p, 1, 0), 0);
+    apply({user(7, 0, NOTE_TRIGGER)});
+    EXPECT_EQ(::poll(&p, 1, 0), 1);
+    EXPECT_EQ(poll_now().size(), 1U);
+    EXPECT_EQ(::poll(&p, 1, 0), 0) << "retrieved: nothing left";
+}
+
+// The reason EVFILT_USER exists: another thread wakes a kevent() that
+// waits (libuv's and the kit's stage 6 wake-up on kqueue). Run under TSan.
+TEST_F(Kqueue, ATriggerFromAnotherThreadWakesAWaitingKevent) {
+    apply({user(8, EV_ADD | EV_CLEAR, 0)});
+    auto start = std::chrono::steady_clock::now();
+    std::thread other([kq = kq_.get()] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        struct kevent trigger = user(8, 0, NOTE_TRIGGER);
+        EXPECT_EQ(::kevent(kq, &trigger, 1, nullptr, 0, nullptr), 0);
+    });
+    timespec ten_seconds{10, 0};
+    std::vector<struct kevent> events = poll_now(&ten_seconds);
+    other.join();
+    ASSERT_EQ(events.size(), 1U);
+    EXPECT_EQ(events[0].ident, 8U);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5))
+        << "woken by the trigger, not by the timeout";
+}
+
 TEST(KqueueFd, IsAnFdThatCloseEnds) {
     int kq = ::kqueue();
     ASSERT_GE(kq, 0);
-    EXPECT_EQ(::close(kq), 0);
+    ASSERT_EQ(::close(kq), 0);
+    EXPECT_EQ(::fcntl(kq, F_GETFD), -1) << "the number is free";
+    struct kevent out {};
+    EXPECT_EQ(::kevent(kq, nullptr, 0, &out, 1, &kNoWait), -1);
+    EXPECT_EQ(errno, EBADF) << "a closed queue cannot be waited on";
+    Pair pair = socket_pair();
+    struct kevent add = change(pair.local.get(), EVFILT_READ, EV_ADD);
+    EXPECT_EQ(::kevent(kq, &add, 1, nullptr, 0, nullptr), -1);
+    EXPECT_EQ(errno, EBADF) << "nor changed";
 }
 
 }  // namespace

@@ -24,6 +24,18 @@ TEST(Url, DefaultsToPort80AndRootPath) {
     EXPECT_EQ(url->path, "/");
 }
 
+TEST(Url, DropsTheFragmentAndKeepsTheQuery) {
+    std::string error;
+    for (auto [text, path] : {std::pair{"http://h/a?b#c", "/a?b"}, std::pair{"http://h#c", "/"},
+                              std::pair{"http://h:81?q#c", "/?q"}, std::pair{"http://h/#", "/"}}) {
+        auto url = kit::parse_url(text, error);
+        ASSERT_TRUE(url) << text << ": " << error;
+        EXPECT_EQ(url->path, path) << text;
+        EXPECT_EQ(url->host, "h") << text;
+        EXPECT_EQ(url->text, text);
+    }
+}
+
 TEST(Url, RejectsWhatTheContractDoesNotAccept) {
     for (const char* text :
          {"", "127.0.0.1:80/", "ftp://host/", "https://host/", "http://", "http://:80/",

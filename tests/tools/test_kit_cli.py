@@ -1,10 +1,11 @@
-"""Tests of the learner CLI (tools/kit.py), the demo (tools/demo.py) and gantt.py.
+"""Tests of the learner CLI (tools/kit.py and tools/kitcli/), the demo
+(tools/demo.py), gantt.py, tools/setup.sh and the harness's hang detection.
 
 Most tests run kit.py in a small throwaway tree (two stages with lessons,
 hints and solutions) that the `tree` fixture builds in a temporary folder:
 kit.py finds its stages relative to its own file, so a copy of it works on
-the copy of the tree. `check` and `watch` get stand-ins for cmake and ctest
-on PATH that print canned output, so no test here builds anything.
+the copy of the tree. `check`, `watch` and `demo` get stand-ins for cmake
+and ctest on PATH that print canned output, so no test here builds anything.
 
 Run: /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/tools
 """
@@ -109,18 +110,24 @@ ninja: build stopped: subcommand failed.
 # Stand-in for cmake and ctest: logs its arguments, then behaves as FAKE_MODE says.
 FAKE_TOOL = """\
 #!{python}
-import os, sys
+import os, shutil, sys
 from pathlib import Path
 root = Path.cwd()
 with open(os.environ["FAKE_LOG"], "a") as log:
     log.write(Path(sys.argv[0]).name + " " + " ".join(sys.argv[1:]) + "\\n")
 mode = os.environ.get("FAKE_MODE", "fail")
 if Path(sys.argv[0]).name == "ctest":
+    if "build/asan" in sys.argv:
+        mode = "asan"
+    if os.environ.get("FAKE_JUNIT") and mode != "asan":  # what pytest would write
+        junit = root / "build" / "dev" / "junit" / "stage00.exercise.behaviour.xml"
+        junit.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(os.environ["FAKE_JUNIT"], junit)
     print(Path(os.environ["FAKE_CTEST_" + mode.upper()]).read_text().format(root=root), end="")
     sys.exit(0 if mode == "pass" else 8)
-if sys.argv[1:3] == ["--preset", "dev"]:
-    (root / "build" / "dev").mkdir(parents=True, exist_ok=True)
-    (root / "build" / "dev" / "CMakeCache.txt").write_text("")
+if sys.argv[1:2] == ["--preset"]:
+    (root / "build" / sys.argv[2]).mkdir(parents=True, exist_ok=True)
+    (root / "build" / sys.argv[2] / "CMakeCache.txt").write_text("")
 elif "--build" in sys.argv and mode == "compile-error":
     print(Path(os.environ["FAKE_COMPILE_ERROR"]).read_text().format(root=root), end="")
     sys.exit(1)
@@ -141,6 +148,8 @@ def tree(tmp_path: Path) -> Path:
     root = tmp_path / "kit"
     (root / "tools").mkdir(parents=True)
     shutil.copy(TOOLS / "kit.py", root / "tools" / "kit.py")
+    shutil.copytree(TOOLS / "kitcli", root / "tools" / "kitcli",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     write(root / "lessons" / "00-blocking.md", "Intro line\n\n# Blocking fetch\n\nText.\n")
     write(root / "lessons" / "01-select.md", "# A raw select loop\n")
     write(root / "exercises" / "00-blocking" / "HINTS.md", HINTS_0)
@@ -150,6 +159,9 @@ def tree(tmp_path: Path) -> Path:
     write(root / "solutions" / "01-select" / "fetch.cpp", "int main() { return 0; }\n")
     (root / "exercises" / "not-a-stage").mkdir()
     return root
+
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 
 def kit_env(extra: dict | None = None) -> dict:
@@ -313,6 +325,7 @@ def test_solution_shows_the_diff_after_passing_or_with_force(tree):
         assert "HINTS.md" not in result.stdout  # hints are not part of the solution
 
 
+@needs_git
 def test_reset_refuses_outside_a_git_checkout(tree):
     env = kit_env({"GIT_CEILING_DIRECTORIES": str(tree.parent)})
     result = run_kit(tree, "reset", "0", "--yes", env=env)
@@ -320,24 +333,74 @@ def test_reset_refuses_outside_a_git_checkout(tree):
     assert "git checkout" in result.stderr
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-def test_reset_restores_the_shipped_exercise_after_confirmation(tree):
-    git_env = kit_env({"GIT_CEILING_DIRECTORIES": str(tree.parent), "GIT_AUTHOR_NAME": "t",
-                       "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
-                       "GIT_COMMITTER_EMAIL": "t@example.org"})
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "shipped"]):
-        subprocess.run(["git", *command], cwd=tree, env=git_env, check=True)
-    exercise = tree / "exercises" / "00-blocking" / "fetch.cpp"
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = kit_env(dict(GIT_ENV, GIT_CEILING_DIRECTORIES=str(cwd.parent)))
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def clone(tree: Path) -> Path:
+    """The tree committed as shipped, and a learner's clone of it (with origin/main)."""
+    git(tree, "init", "-q", "-b", "main")
+    git(tree, "add", "-A")
+    git(tree, "commit", "-q", "-m", "shipped")
+    git(tree.parent, "clone", "-q", str(tree), "clone")
+    return tree.parent / "clone"
+
+
+@needs_git
+def test_reset_restores_the_shipped_exercise_after_confirmation(clone):
+    exercise = clone / "exercises" / "00-blocking" / "fetch.cpp"
     shipped = exercise.read_text()
     exercise.write_text("learner's work\n")
 
-    declined = run_kit(tree, "reset", "0", stdin="n\n", env=git_env)
-    assert declined.returncode == 1 and exercise.read_text() == "learner's work\n"
-    accepted = run_kit(tree, "reset", "0", stdin="y\n", env=git_env)
+    declined = run_kit(clone, "reset", "0", stdin="n\n")
+    assert declined.returncode == 1 and "Nothing changed" in declined.stdout
+    assert exercise.read_text() == "learner's work\n"
+    accepted = run_kit(clone, "reset", "0", stdin="y\n")
     assert accepted.returncode == 0, accepted.stderr
     assert exercise.read_text() == shipped
-    again = run_kit(tree, "reset", "0", "--yes", env=git_env)
+    again = run_kit(clone, "reset", "0", "--yes")
     assert again.returncode == 0 and "nothing to reset" in again.stdout
+
+
+@needs_git
+@pytest.mark.parametrize("saved_with", [["add"], ["add", "commit"]])
+def test_reset_restores_the_shipped_commit_whatever_was_staged_or_committed(clone, saved_with):
+    exercise = clone / "exercises" / "00-blocking" / "fetch.cpp"
+    shipped = exercise.read_text()
+    exercise.write_text("learner's work\n")
+    git(clone, "add", "-A")
+    if "commit" in saved_with:
+        git(clone, "commit", "-q", "-m", "my stage 0")
+    result = run_kit(clone, "reset", "0", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert "exercises/00-blocking/fetch.cpp" in result.stdout  # named as thrown away
+    assert exercise.read_text() == shipped
+    assert run_kit(clone, "reset", "0", "--yes").stdout.count("nothing to reset") == 1
+
+
+@needs_git
+def test_reset_from_names_the_shipped_commit_where_there_is_no_upstream(tree):
+    git(tree, "init", "-q", "-b", "main")
+    git(tree, "add", "-A")
+    git(tree, "commit", "-q", "-m", "shipped")
+    shipped_commit = git(tree, "rev-parse", "HEAD")
+    exercise = tree / "exercises" / "00-blocking" / "fetch.cpp"
+    shipped = exercise.read_text()
+    exercise.write_text("learner's work\n")
+    git(tree, "commit", "-q", "-am", "mine")
+    without = run_kit(tree, "reset", "0", "--yes")
+    assert without.returncode == 1 and "--from" in without.stderr
+    assert exercise.read_text() == "learner's work\n"
+    named = run_kit(tree, "reset", "0", "--yes", "--from", shipped_commit)
+    assert named.returncode == 0, named.stderr
+    assert exercise.read_text() == shipped
 
 
 # --- check, with stand-ins for cmake and ctest ------------------------------
@@ -631,3 +694,309 @@ def test_demo_timeouts_shows_the_idle_timeout_failing_only_the_silent_server(tmp
     assert silent_global_s > trickle_global_s and silent_idle_s < trickle_idle_s, out
     assert "the silent server failed idle-timeout at" in out and "not timeout at" in out
     assert (tmp_path / "demo" / "05-timers.idle.trace.json").is_file()
+
+
+# --- The CLI without surprises (issue 11 §3) -----------------------------------
+
+
+def test_hint_without_a_stage_names_the_stage_and_spends_no_tier(tree):
+    result = run_kit(tree, "hint")
+    assert result.returncode == 0, result.stderr
+    assert "00 (Blocking fetch)" in result.stdout and "./kit hint 0" in result.stdout
+    assert "send_all()" not in result.stdout  # no hint's text shown
+    assert not (tree / "build" / "kit-progress.json").exists() \
+        or "hints_shown" not in progress(tree)["stages"].get("00-blocking", {})
+    assert "hint 1 of 2" in run_kit(tree, "hint", "0").stdout  # still the first tier
+
+
+def test_watch_on_a_passing_stage_never_moves_on_by_itself(tree, fake_tools):
+    env = kit_env(dict(fake_tools, FAKE_MODE="pass"))
+    result = run_kit(tree, "watch", "0", env=env, timeout=30)  # stdin is no terminal
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "./kit watch 1" in result.stdout
+    assert not any("exercise-01" in line for line in calls(fake_tools))  # stage 1 unchecked
+    assert "Checking stage 01" not in result.stdout
+
+
+def junit_xml(failures: list[tuple[str, str]], passed: int = 1) -> str:
+    """A JUnit XML file as pytest writes it: (test name, its E-line message) per failure."""
+    cases = [f'<testcase classname="00-blocking.test_blocking" name="test_ok_{i}" time="0.1"/>'
+             for i in range(passed)]
+    for name, message in failures:
+        text = (f"00-blocking/test_blocking.py:35: in {name.split('[')[0]}\n"
+                f"    assert False\nE   AssertionError: {message}\nE   assert False")
+        cases.append(f'<testcase classname="00-blocking.test_blocking" name="{name}" time="0.1">'
+                     f'<failure message="AssertionError: {message}">{text}</failure></testcase>')
+    return ('<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" '
+            f'errors="0" failures="{len(failures)}" tests="{len(cases)}">'
+            + "".join(cases) + "</testsuite></testsuites>")
+
+
+def long_names_ctest(names: list[str]) -> str:
+    """ctest's output of one pytest folder whose failures have long names: pytest then
+    draws a single '_' on each side of a name, and the report is as long as pytest makes it."""
+    report = "".join(f"_ {name} _\n00-blocking/test_blocking.py:35: in x\nE   AssertionError: "
+                     f"expected ok\n" for name in names)
+    return (f"Test project {{root}}/build/dev\n    Start 6: stage00.exercise.behaviour\n"
+            f"1/1 Test #6: stage00.exercise.behaviour .......***Failed    9.83 sec\n"
+            f"{'F' * len(names)}.\n=== FAILURES ===\n{report}"
+            f"=== short test summary info ===\n{len(names)} failed, 1 passed in 9.55s\n\n"
+            f"0% tests passed, 1 tests failed out of 1\n")
+
+
+LONG_NAMES = [f"test_every_fixture_server_gets_its_own_report_line_on_every_backend[{kind}]"
+              for kind in ("delayed", "silent", "trickle", "refused", "reset", "large",
+                           "malformed", "early-close", "unresolvable", "bad-port", "empty",
+                           "oversized")]
+
+
+def test_check_names_every_failed_test_from_pytests_junit_xml(tree, fake_tools, tmp_path):
+    (tmp_path / "junit.xml").write_text(junit_xml([(n, f"expected ok for {n[-12:]}")
+                                                   for n in LONG_NAMES]))
+    (tmp_path / "long.txt").write_text(long_names_ctest(LONG_NAMES))
+    env = kit_env(dict(fake_tools, FAKE_CTEST_FAIL=str(tmp_path / "long.txt"),
+                       FAKE_JUNIT=str(tmp_path / "junit.xml")))
+    result = run_kit(tree, "check", "0", env=env)
+    assert result.returncode == 1
+    for name in LONG_NAMES:
+        assert name in result.stdout, f"{name} not named in:\n{result.stdout}"
+    assert "12 failed" in result.stdout
+    assert "00-blocking/test_blocking.py:35" in result.stdout
+
+
+def test_check_counts_the_failures_it_cannot_name(tree, fake_tools, tmp_path):
+    """No JUnit file (pytest was killed): the text names some, the count is still right."""
+    output = long_names_ctest(LONG_NAMES[:3]).replace("3 failed", "5 failed")
+    (tmp_path / "short.txt").write_text(output)
+    env = kit_env(dict(fake_tools, FAKE_CTEST_FAIL=str(tmp_path / "short.txt")))
+    result = run_kit(tree, "check", "0", env=env)
+    assert result.returncode == 1
+    assert all(name in result.stdout for name in LONG_NAMES[:3])
+    assert "and 2 more that the output does not name" in result.stdout
+
+
+CRASHED_CTEST = """\
+Test project {root}/build/dev
+    Start 7: stage00.exercise.unit.Loop.RunsHandlers
+1/1 Test #7: stage00.exercise.unit.Loop.RunsHandlers ...***Exception: SegFault  0.05 sec
+[ RUN      ] Loop.RunsHandlers
+
+0% tests passed, 1 tests failed out of 1
+"""
+
+ASAN_CTEST = """\
+Test project {root}/build/asan
+    Start 7: stage00.exercise.unit.Loop.RunsHandlers
+1/1 Test #7: stage00.exercise.unit.Loop.RunsHandlers ...***Failed  0.30 sec
+[ RUN      ] Loop.RunsHandlers
+=================================================================
+==4242==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000010 at pc 0x1
+READ of size 8 at 0x602000000010 thread T0
+    #0 0x55d1 in kit::Loop::dispatch() {root}/exercises/00-blocking/loop.cpp:97
+    #1 0x55d2 in kit::Loop::run() {root}/exercises/00-blocking/loop.cpp:120
+    #2 0x55d3 in main {root}/tests/00-blocking/loop_test.cpp:12
+
+0x602000000010 is located 0 bytes inside of 16-byte region
+SUMMARY: AddressSanitizer: heap-use-after-free loop.cpp:97 in kit::Loop::dispatch()
+
+0% tests passed, 1 tests failed out of 1
+"""
+
+
+def test_a_crash_is_rerun_under_asan_and_the_report_shown(tree, fake_tools, tmp_path):
+    (tmp_path / "crash.txt").write_text(CRASHED_CTEST)
+    (tmp_path / "asan.txt").write_text(ASAN_CTEST)
+    env = kit_env(dict(fake_tools, FAKE_CTEST_FAIL=str(tmp_path / "crash.txt"),
+                       FAKE_CTEST_ASAN=str(tmp_path / "asan.txt")))
+    result = run_kit(tree, "check", "0", env=env)
+    assert result.returncode == 1
+    out = result.stdout
+    assert "crashed (SegFault)" in out
+    assert "AddressSanitizer: heap-use-after-free" in out
+    assert "at kit::Loop::dispatch() exercises/00-blocking/loop.cpp:97" in out
+    log = calls(fake_tools)
+    assert "cmake --preset asan" in log
+    assert "cmake --build --preset asan --target exercise-00" in log
+    assert any(line.startswith("ctest --test-dir build/asan -R")
+               and "stage00\\.exercise\\.unit\\.Loop\\.RunsHandlers" in line for line in log)
+
+
+def test_check_sanitize_checks_in_the_asan_build_from_the_start(tree, fake_tools, tmp_path):
+    (tmp_path / "asan.txt").write_text(ASAN_CTEST)
+    env = kit_env(dict(fake_tools, FAKE_CTEST_ASAN=str(tmp_path / "asan.txt")))
+    result = run_kit(tree, "check", "0", "--sanitize", env=env)
+    assert result.returncode == 1
+    assert "heap-use-after-free" in result.stdout
+    assert not any("dev" in line for line in calls(fake_tools))
+
+
+def test_a_hung_fetch_fails_soon_after_its_deadline_saying_what_it_waits_in(servers, tmp_path,
+                                                                              monkeypatch):
+    import fetchrun  # tests/harness, on the path through tests/conftest.py
+
+    program = tmp_path / "fetch"  # a "fetch" that blocks in recv() with no deadline at all
+    write(program, f"#!{sys.executable}\nimport socket, sys\nfrom urllib.parse import urlsplit\n"
+                   "url = urlsplit(sys.argv[-1])\n"
+                   "socket.create_connection((url.hostname, url.port)).recv(1)\n")
+    program.chmod(program.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("KIT_FETCH", str(program))
+    monkeypatch.delenv("KIT_FETCH_ARGS", raising=False)
+    started = time.monotonic()
+    with pytest.raises(AssertionError) as failure:
+        fetchrun.run_fetch([servers.silent()], timeout=0.5, trace=False)
+    took = time.monotonic() - started
+    assert took < 20, f"expected a hang to fail soon after the 0.5 s deadline, took {took:.1f} s"
+    message = str(failure.value)
+    assert "hung" in message and "--timeout 0.5" in message
+    if sys.platform.startswith("linux") and os.uname().machine in ("x86_64", "aarch64"):
+        assert "blocked in the system call recvfrom" in message, message
+
+
+def restricted_path(tmp_path: Path, tools: list[str]) -> str:
+    """A PATH with only these tools (symlinks to the real ones)."""
+    bin_dir = tmp_path / "only-bin"
+    bin_dir.mkdir()
+    for name in tools:
+        found = shutil.which(name)
+        if found is None:
+            pytest.skip(f"needs {name}")
+        (bin_dir / name).symlink_to(found)
+    return str(bin_dir)
+
+
+def test_doctor_passes_when_only_the_teachers_tools_are_missing(tree, tmp_path):
+    path = restricted_path(tmp_path, ["cmake", "ninja", "c++", "g++", "python3"])
+    result = run_kit(tree, "doctor", env=kit_env({"PATH": path}))
+    assert result.returncode == 0, result.stdout + result.stderr
+    learner, teacher = result.stdout.split("To teach")
+    assert "MISSING" not in learner
+    assert "MISSING" in teacher and "slides/node_modules" in teacher and "chromium" in teacher
+
+
+def test_doctor_fails_when_a_learners_tool_is_missing(tree, tmp_path):
+    path = restricted_path(tmp_path, ["python3"])  # no cmake, no ninja, no compiler
+    result = run_kit(tree, "doctor", env=kit_env({"PATH": path}))
+    assert result.returncode == 1
+    assert "MISSING" in result.stdout.split("To teach")[0]
+
+
+def test_list_says_when_a_stage_changed_since_its_check(tree, fake_tools):
+    env = kit_env(dict(fake_tools, FAKE_MODE="pass"))
+    assert run_kit(tree, "check", "0", env=env).returncode == 0
+    assert "changed since" not in stage_line(run_kit(tree, "list").stdout, "00")
+    (tree / "exercises" / "00-blocking" / "fetch.cpp").write_text("int main() { return 3; }\n")
+    line = stage_line(run_kit(tree, "list").stdout, "00")
+    assert "passed" in line and "changed since" in line
+
+
+def test_kit_py_is_split_into_one_small_module_per_command():
+    assert len((TOOLS / "kit.py").read_text().splitlines()) < 60
+    modules = {p.stem: len(p.read_text().splitlines()) for p in (TOOLS / "kitcli").glob("*.py")}
+    for command in ("check", "hint", "watch", "solution", "reset", "doctor", "demo", "listing"):
+        assert command in modules, f"expected tools/kitcli/{command}.py"
+    too_long = {name: lines for name, lines in modules.items() if lines > 300}
+    assert not too_long, f"expected every module under 300 lines, got {too_long}"
+
+
+# --- kit demo: what it builds and which stage it runs -----------------------------
+
+
+@pytest.fixture
+def demo_tree(tree: Path) -> Path:
+    """The tree with the real demo (tools/demo.py, gantt.py, the fixture servers)."""
+    for name in ("demo.py", "gantt.py"):
+        shutil.copy(TOOLS / name, tree / "tools" / name)
+    (tree / "tests" / "harness").mkdir(parents=True)
+    shutil.copy(REPO / "tests" / "harness" / "fixtures.py", tree / "tests" / "harness")
+    write(tree / "lessons" / "02-poll.md", "# Poll\n")
+    write(tree / "exercises" / "02-poll" / "fetch.cpp", "int main() { return 1; }\n")
+    blocking = [(0, 900, "ok 200 1"), (900, 1500, "ok 200 1"), (1500, 1800, "ok 200 1"),
+                (1800, 3300, "fail timeout")]
+    loop = [(0, 900, "ok 200 1"), (0, 600, "ok 200 1"), (0, 300, "ok 200 1"),
+            (0, 1500, "fail timeout")]
+    for track in ("solutions", "exercises"):
+        for stage, spans in (("00-blocking", blocking), ("01-select", loop), ("02-poll", loop)):
+            program = tree / "build" / "dev" / track / stage / "fetch"
+            write(program, FAKE_FETCH.format(python=sys.executable, spans=spans))
+            program.chmod(program.stat().st_mode | stat.S_IXUSR)
+    return tree
+
+
+def test_kit_demo_help_builds_nothing(demo_tree, fake_tools):
+    result = run_kit(demo_tree, "demo", "--help", env=kit_env(fake_tools))
+    assert result.returncode == 0 and "--timeouts" in result.stdout
+    assert not Path(fake_tools["FAKE_LOG"]).exists()  # neither cmake nor ctest ran
+
+
+def test_kit_demo_runs_the_newest_stage_passed_and_builds_only_that(demo_tree, fake_tools):
+    write(demo_tree / "build" / "kit-progress.json", json.dumps({"stages": {
+        "00-blocking": {"ever_passed": True}, "01-select": {"ever_passed": True}}}))
+    result = run_kit(demo_tree, "demo", env=kit_env(fake_tools), timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Stage 1:" in result.stdout and "Stage 2:" not in result.stdout
+    assert calls(fake_tools)[-1] == "cmake --build --preset dev --target solution-00 solution-01"
+
+
+def test_kit_demo_with_nothing_passed_shows_the_first_event_loop(demo_tree, fake_tools):
+    result = run_kit(demo_tree, "demo", env=kit_env(fake_tools), timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Stage 1:" in result.stdout and "Stage 2:" not in result.stdout
+
+
+def test_kit_demo_track_exercise_runs_only_what_you_passed(demo_tree, fake_tools):
+    nothing = run_kit(demo_tree, "demo", "--track", "exercise", env=kit_env(fake_tools))
+    assert nothing.returncode == 1
+    assert "./kit check 1" in nothing.stderr and "Traceback" not in nothing.stderr
+    assert not Path(fake_tools["FAKE_LOG"]).exists()  # nothing built for a demo that cannot run
+    write(demo_tree / "build" / "kit-progress.json", json.dumps({"stages": {
+        "00-blocking": {"ever_passed": True}, "01-select": {"ever_passed": True}}}))
+    passed = run_kit(demo_tree, "demo", "--track", "exercise", env=kit_env(fake_tools),
+                     timeout=120)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Stage 1:" in passed.stdout
+    assert calls(fake_tools)[-1] == "cmake --build --preset dev --target exercise-00 exercise-01"
+
+
+def test_a_demo_scenario_is_one_row_of_the_table():
+    import demo as demo_tool
+
+    def pool(args, trace_dir):  # what stage 6 would add: one function ...
+        raise AssertionError("not run here")
+
+    row = demo_tool.Scenario("--pool", 6, False, pool, "a thread pool", "blocking work")
+    table = demo_tool.SCENARIOS
+    try:
+        demo_tool.SCENARIOS = table + [row]  # ... and one row
+        assert demo_tool.parse_args(["--pool"]).scenario is row
+        assert demo_tool.parse_args([]).scenario is table[0]
+        assert demo_tool.parse_args(["--timeouts"]).scenario.first_stage == 5
+    finally:
+        demo_tool.SCENARIOS = table
+
+
+# --- tools/setup.sh: npm only for the teacher's commands ----------------------
+
+
+def test_setup_runs_npm_ci_only_for_test_and_setup(tmp_path):
+    root = tmp_path / "kit"
+    (root / "tools").mkdir(parents=True)
+    (root / "slides").mkdir()
+    shutil.copy(TOOLS / "setup.sh", root / "tools" / "setup.sh")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    for name, body in (("dpkg-query", "echo 'install ok installed'"),
+                       ("npm", f"echo npm \"$@\" >> {log}"),
+                       ("apt-get", f"echo apt-get >> {log}")):
+        write(bin_dir / name, f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    for command, wants_npm in (("demo", False), ("test", True), ("setup", True)):
+        log.unlink(missing_ok=True)
+        done = subprocess.run(["bash", str(root / "tools" / "setup.sh"), command], env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        ran = log.read_text() if log.exists() else ""
+        assert ("npm ci" in ran) == wants_npm, f"{command}: {ran!r}"
+    launcher = (REPO / "kit").read_text()
+    assert 'tools/setup.sh" "$1"' in launcher

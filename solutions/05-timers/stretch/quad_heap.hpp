@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace kit {
@@ -43,6 +44,9 @@ public:
     [[nodiscard]] std::size_t size() const { return keys_.size(); }
     /// True when there are no keys.
     [[nodiscard]] bool empty() const { return keys_.empty(); }
+    /// The keys in heap order, keys()[0] the earliest: for tests, which
+    /// check the 4-ary shape (a binary heap pops in order too).
+    [[nodiscard]] std::span<const TimerKey> keys() const { return keys_; }
 
 private:
     static constexpr std::size_t kArity = 4;

@@ -1,5 +1,8 @@
 // Stage 5's stretch exercise: the 4-ary heap (quad_heap.hpp) pops its keys
-// in (deadline, sequence) order, whatever order they were pushed in.
+// in (deadline, sequence) order, whatever order they were pushed in, and
+// it is a 4-ary heap: every key is no earlier than its parent (i - 1) / 4.
+// (A binary heap in the same vector pops in order too; only its shape
+// tells it apart.)
 #include "quad_heap.hpp"
 
 #include <gtest/gtest.h>
@@ -7,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <random>
+#include <span>
 #include <vector>
 
 namespace {
@@ -63,6 +67,35 @@ TEST(QuadHeap, AgreesWithSortingOnRandomPushesAndPops) {
             reference.pop_back();
         }
         ASSERT_EQ(heap.size(), reference.size());
+    }
+}
+
+// The heap property with four children per node, after every push and
+// pop: keys[i] is never earlier than keys[(i - 1) / 4]. Keys pushed in
+// descending order make every push climb, so binary sifts (parent
+// (i - 1) / 2) leave a shape that breaks it at once.
+TEST(QuadHeap, IsAFourAryHeapAfterEveryOperation) {
+    auto check_shape = [](const QuadHeap& heap, const char* after) {
+        std::span<const TimerKey> keys = heap.keys();
+        for (std::size_t i = 1; i < keys.size(); ++i) {
+            ASSERT_FALSE(keys[i] < keys[(i - 1) / 4])
+                << "after " << after << ": key " << i << " is earlier than its parent "
+                << (i - 1) / 4 << " (the children of i are 4i+1 .. 4i+4)";
+        }
+    };
+    QuadHeap heap;
+    for (int ms = 40; ms > 0; --ms) {
+        heap.push(key(ms, static_cast<std::uint64_t>(ms)));
+        ASSERT_NO_FATAL_FAILURE(check_shape(heap, "a push"));
+    }
+    std::mt19937 random(11);
+    for (std::uint64_t s = 100; s < 140; ++s) {
+        heap.push(key(std::uniform_int_distribution<int>(0, 60)(random), s));
+        ASSERT_NO_FATAL_FAILURE(check_shape(heap, "a push"));
+    }
+    while (!heap.empty()) {
+        heap.pop();
+        ASSERT_NO_FATAL_FAILURE(check_shape(heap, "a pop"));
     }
 }
 
