@@ -27,7 +27,7 @@ struct target {
     const char* url;
     char host[256];
     unsigned port;
-    const char* path;
+    char* path;
     struct sockaddr_in address;
     char* request;
     size_t request_length;
@@ -103,7 +103,7 @@ static const char* parse_url(struct target* t, const char* text) {
         return "a URL must start with http://";
     }
     const char* host = text + strlen(scheme);
-    size_t host_length = strcspn(host, ":/");
+    size_t host_length = strcspn(host, ":/?#");
     if (host_length == 0 || host_length >= sizeof t->host) {
         return "the URL has no host, or a very long one";
     }
@@ -118,7 +118,7 @@ static const char* parse_url(struct target* t, const char* text) {
     if (*rest == ':') {
         size_t digits = strspn(rest + 1, "0123456789");
         long port = digits > 0 && digits < 6 ? strtol(rest + 1, NULL, 10) : 0;
-        if (port < 1 || port > 65535 || (rest[1 + digits] != '/' && rest[1 + digits] != '\0')) {
+        if (port < 1 || port > 65535 || !strchr("/?#", rest[1 + digits])) {
             return "the port must be a number from 1 to 65535";
         }
         t->port = (unsigned)port;
@@ -129,7 +129,13 @@ static const char* parse_url(struct target* t, const char* text) {
             return "the path may not contain spaces or control characters";
         }
     }
-    t->path = *rest ? rest : "/";
+    /* The fragment is the client's own; a path that is only a query gets its "/". */
+    size_t length = strcspn(rest, "#");
+    t->path = malloc(length + 2);
+    if (t->path == NULL) {
+        return "out of memory";
+    }
+    snprintf(t->path, length + 2, "%s%.*s", rest[0] == '/' ? "" : "/", (int)length, rest);
     t->url = text;
     return NULL;
 }
@@ -249,6 +255,10 @@ int contract_start(int argc, char** argv, const char* description) {
         memcpy(&t->address, found->ai_addr, sizeof t->address);
         freeaddrinfo(found);
         t->address.sin_port = htons((uint16_t)t->port);
+        char port_text[8] = "";
+        if (t->port != 80) { /* Host: names the port unless it is the default */
+            snprintf(port_text, sizeof port_text, ":%u", t->port);
+        }
         size_t size = strlen(t->path) + strlen(t->host) + 64;
         t->request = malloc(size);
         if (t->request == NULL) {
@@ -256,8 +266,8 @@ int contract_start(int argc, char** argv, const char* description) {
             continue;
         }
         t->request_length = (size_t)snprintf(
-            t->request, size, "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n", t->path,
-            t->host);
+            t->request, size, "GET %s HTTP/1.0\r\nHost: %s%s\r\nConnection: close\r\n\r\n", t->path,
+            t->host, port_text);
     }
     return -1;
 }
@@ -298,19 +308,44 @@ static int parse_head(struct target* t) {
         return 0;
     }
     t->status = atoi(h + 9);
-    if (t->status < 100) {
-        return 0;
+    if (t->status < 100 || t->status > 599 || t->status == 101) {
+        return 0; /* 101: a switch of protocols nobody asked for */
     }
+    t->content_length = -1;
     for (const char* line = strstr(h, "\r\n"); line != NULL; line = strstr(line + 2, "\r\n")) {
         if (strncasecmp(line + 2, "content-length:", 15) == 0) {
-            const char* value = line + 17 + strspn(line + 17, " ");
-            if (strspn(value, "0123456789") == 0) {
-                return 0;
+            const char* value = line + 17 + strspn(line + 17, " \t");
+            size_t digits = strspn(value, "0123456789");
+            const char* rest = value + digits + strspn(value + digits, " \t");
+            long long length = atoll(value);
+            if (digits == 0 || digits > 15 || (*rest != '\r' && *rest != '\0') ||
+                (t->content_length >= 0 && t->content_length != length)) {
+                return 0; /* junk, a list, or two that disagree */
             }
-            t->content_length = atoll(value);
+            t->content_length = length;
         }
     }
     return 1;
+}
+
+int contract_received(size_t target, const char* bytes, size_t count);
+
+/* After an interim head: feeds the @p kept bytes that followed it (now at
+ * the start of t->head) again, as if they had just arrived. */
+static int contract_received_more(size_t target, struct target* t, size_t kept, size_t untaken) {
+    char* copy = malloc(kept + 1);
+    if (copy == NULL) {
+        finish(target, 0, "io");
+        return 1;
+    }
+    memcpy(copy, t->head, kept);
+    t->received -= kept;
+    int finished = kept > 0 ? contract_received(target, copy, kept) : 0;
+    free(copy);
+    if (!finished && t->head_complete) {
+        t->body_bytes += untaken;
+    }
+    return finished;
 }
 
 int contract_received(size_t target, const char* bytes, size_t count) {
@@ -364,14 +399,20 @@ int contract_received(size_t target, const char* bytes, size_t count) {
         }
         return 0;
     }
-    t->head_complete = 1;
     size_t head_bytes = (size_t)(end - t->head) + 4;
-    t->body_bytes = (t->head_length - head_bytes) + (count - take);
     end[2] = '\0'; /* keep the last header line's CRLF */
     if (!parse_head(t)) {
         finish(target, 0, "bad-response");
         return 1;
     }
+    size_t after = t->head_length - head_bytes;
+    if (t->status < 200) { /* an interim answer (100 Continue): the real head follows */
+        memmove(t->head, t->head + head_bytes, after);
+        t->head_length = 0;
+        return contract_received_more(target, t, after, count - take);
+    }
+    t->head_complete = 1;
+    t->body_bytes = after + (count - take);
     return 0;
 }
 
@@ -569,6 +610,7 @@ int contract_end(void) {
     for (size_t i = 0; i < c.count; ++i) {
         free(c.targets[i].request);
         free(c.targets[i].head);
+        free(c.targets[i].path);
     }
     free(c.targets);
     free(c.waits);
