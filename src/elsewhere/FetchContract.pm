@@ -53,14 +53,16 @@ sub seconds {
 sub parse_url {
     my ($text) = @_;
     usage_error("bad URL '$text': a URL must start with http://") unless $text =~ m{\Ahttp://};
-    my ($host, $port, $path) = $text =~ m{\Ahttp://([^:/]*)(?::([^/]*))?(.*)\z}s;
+    my ($host, $port, $path) = $text =~ m{\Ahttp://([^:/?#]*)(?::([^/?#]*))?(.*)\z}s;
     usage_error("bad URL '$text': the host may only contain letters, digits, '.' and '-'")
         unless $host =~ /\A[A-Za-z0-9.-]+\z/;
     usage_error("bad URL '$text': the port must be a number from 1 to 65535")
         if defined $port && !($port =~ /\A\d{1,5}\z/ && $port >= 1 && $port <= 65535);
     usage_error("bad URL '$text': the path may not contain spaces or control characters")
         if $path =~ /[^\x21-\x7e]/;
-    return { url => $text, host => $host, port => $port // 80, path => $path eq '' ? '/' : $path };
+    $path =~ s/#.*//s;  # the fragment is the client's own
+    $path = "/$path" unless $path =~ m{\A/};  # a path that is only a query gets its "/"
+    return { url => $text, host => $host, port => $port // 80, path => $path };
 }
 
 sub help {
@@ -120,7 +122,8 @@ sub new {
         }
         my (undef, $ip) = unpack_sockaddr_in($found[0]{addr});
         $t->{address} = pack_sockaddr_in($t->{port}, $ip);
-        $t->{request} = "GET $t->{path} HTTP/1.0\r\nHost: $t->{host}\r\nConnection: close\r\n\r\n";
+        my $host = $t->{port} == 80 ? $t->{host} : "$t->{host}:$t->{port}";
+        $t->{request} = "GET $t->{path} HTTP/1.0\r\nHost: $host\r\nConnection: close\r\n\r\n";
         $t->{sent} = 0;
         $t->{head} = '';
         $t->{received} = 0;
@@ -262,28 +265,41 @@ sub received {
         return 0;
     }
     $t->{head} .= $bytes;
-    my $end = index($t->{head}, "\r\n\r\n");
-    if ($end < 0) {
-        return 0 if length $t->{head} <= MAX_HEAD;
-        $self->fail($i, 'bad-response');
-        return 1;
-    }
-    $t->{body_bytes} = length($t->{head}) - $end - 4;
-    my $head = substr($t->{head}, 0, $end + 2);
-    unless ($head =~ m{\AHTTP/1\.[01] (\d{3})(?: |\r\n)} && $1 >= 100) {
-        $self->fail($i, 'bad-response');
-        return 1;
-    }
-    $t->{status} = $1;
-    while ($head =~ /\r\ncontent-length: *([^\r]*)\r\n/gi) {
-        my $length = $1;
-        unless ($length =~ /\A\d+/) {
+    while ((my $end = index($t->{head}, "\r\n\r\n")) >= 0) {
+        my $head = substr($t->{head}, 0, $end + 2);
+        my $after = substr($t->{head}, $end + 4);
+        my $status = parse_head($t, $head);
+        unless (defined $status && $status != 101) {  # 101: a switch nobody asked for
             $self->fail($i, 'bad-response');
             return 1;
         }
-        $t->{content_length} = $length + 0;
+        if ($status >= 200) {
+            $t->{status} = $status;
+            $t->{body_bytes} = length $after;
+            return 0;
+        }
+        $t->{head} = $after;  # an interim answer (100 Continue): the real head follows
     }
-    return 0;
+    return 0 if length $t->{head} <= MAX_HEAD;
+    $self->fail($i, 'bad-response');
+    return 1;
+}
+
+# The status of a complete head, with its Content-Length in $t; undef if bad
+# (junk, a list, or two lengths that disagree).
+sub parse_head {
+    my ($t, $head) = @_;
+    return undef unless $head =~ m{\AHTTP/1\.[01] (\d{3})(?: |\r\n)} && $1 >= 100 && $1 <= 599;
+    my $status = $1;
+    delete $t->{content_length};
+    while ($head =~ /\r\ncontent-length:[ \t]*([^\r]*?)[ \t]*\r\n/gi) {
+        my $length = $1;
+        return undef unless $length =~ /\A\d{1,15}\z/;
+        return undef if defined $t->{content_length} && $t->{content_length} != $length;
+        $t->{content_length} = $length + 0;
+        pos($head) -= 2;  # the CRLF that ended this line starts the next
+    }
+    return $status;
 }
 
 # The server closed: ok if the response is whole, else bad-response.
