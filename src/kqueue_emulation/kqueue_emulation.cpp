@@ -183,7 +183,7 @@ public:
         }
     }
 
-    // Queue::lock() guards everything above; the registry holds Queues.
+    // Held by every kevent() on this queue, except while it waits.
     std::mutex& mutex() { return mutex_; }
 
     // In a child after fork(): close this queue's fds, the main one too.

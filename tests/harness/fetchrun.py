@@ -42,7 +42,7 @@ REASONS = {"refused", "timeout", "reset", "bad-response", "too-large", "resolve"
 # deadline is --timeout for the whole run from stage 1 on, and for each call of
 # each target in stage 0, so a run may take timeout x targets; the grace covers
 # start-up and sanitizers. Without --timeout: NO_TIMEOUT_LIMIT_SECONDS.
-HANG_GRACE_SECONDS = 4.0
+HANG_GRACE_SECONDS = 8.0
 NO_TIMEOUT_LIMIT_SECONDS = 60.0
 
 # /proc/PID/syscall gives a number; the names of the calls a fetch can block in.
@@ -343,9 +343,11 @@ def check_report(run: Run, urls: list[str]) -> None:
         f"expected exit status {expected_exit}, got {run.returncode}; stderr: {run.stderr!r}"
 
 
-def interrupt_while_running(program: Running, every_s: float, limit: int) -> int:
-    """Sends SIGUSR1 to `program` every `every_s` seconds until it ends, at most
-    `limit` times, and returns how many were sent. The first signal must not
+def interrupt_while_running(program: Running, every_s: float, limit: int,
+                            until=lambda: False) -> int:
+    """Sends SIGUSR1 to `program` every `every_s` seconds until it ends or
+    `until()` is true, at most `limit` times, and returns how many were
+    sent. The first signal must not
     come before main() has installed its handler, or it kills the program:
     on Linux this waits for the handler (/proc); elsewhere the caller must
     first see the program connect (fetch_main() installs it before any connect)."""
@@ -353,7 +355,7 @@ def interrupt_while_running(program: Running, every_s: float, limit: int) -> int
         assert program.wait_for_signal_mask("SigCgt", 1 << (int(signal.SIGUSR1) - 1)), \
             "expected the program to catch SIGUSR1 (SigCgt in /proc/PID/status), got it not caught"
     sent = 0
-    while sent < limit and program.running():
+    while sent < limit and program.running() and not until():
         program.proc.send_signal(signal.SIGUSR1)
         sent += 1
         time.sleep(every_s)
