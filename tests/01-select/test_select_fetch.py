@@ -15,6 +15,8 @@ is not a connect done, nor is a refused one).
 
 Stage 2 runs these same tests against its program, once per backend
 (KIT_BACKEND): on poll, which has no FD_SETSIZE, the sockets above it work.
+The appendix runs them against stage 5's fetch in other event libraries
+(KIT_ELSEWHERE, src/elsewhere/).
 
 Times are checked as orderings and wide ratios only: machines are noisy.
 Several tests look at the running process through /proc and skip on other
@@ -34,12 +36,14 @@ from contract import (FAILING_CASES, FAILING_IDS, FAILING_SERVERS, ODD_BUT_VALID
                       ODD_BUT_VALID_IDS, check_an_idle_loop_sleeps, check_failure_stays_alone,
                       check_never_connected, check_odd_but_valid, check_one_target,
                       check_usage_error)
-from fetchrun import Running, fetch_backend, run_fetch
+from fetchrun import Running, elsewhere, fetch_backend, run_fetch
 
 LINUX = sys.platform.startswith("linux")
 FD_SETSIZE = 1024
-# Stage 1's loop is select(); from stage 2 on, --backend chooses.
-LIMITED_BY_FD_SETSIZE = fetch_backend() in (None, "select")
+# Stage 1's loop is select(); from stage 2 on, --backend chooses. The
+# appendix's libraries wait with epoll here, or with select() over Perl's
+# bit strings, which have no FD_SETSIZE either.
+LIMITED_BY_FD_SETSIZE = fetch_backend() in (None, "select") and elsewhere() is None
 SIGNAL_BIT = {name: 1 << (int(getattr(signal, name)) - 1) for name in ("SIGPIPE", "SIGUSR1")}
 
 

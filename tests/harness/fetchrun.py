@@ -17,6 +17,11 @@ From stage 2 on, an earlier stage's tests also run against a later stage's
 program, once per backend: CTest sets KIT_FETCH_ARGS (e.g. `--backend poll`),
 which goes first on every command line, and KIT_BACKEND (`poll`), for the
 few tests whose expectations depend on the backend (fetch_backend()).
+
+The appendix runs stage 1's and stage 5's tests against programs written
+in other event libraries (src/elsewhere/): CTest sets KIT_ELSEWHERE to the
+library's name (`libev`, `poe`, ...). Such a program has no --backend
+option (backend_args()), and its library chooses how it waits (elsewhere()).
 """
 from __future__ import annotations
 
@@ -130,6 +135,17 @@ class Run:
 def fetch_backend() -> str | None:
     """The backend the program runs on (KIT_BACKEND), None when it has no choice."""
     return os.environ.get("KIT_BACKEND") or None
+
+
+def elsewhere() -> str | None:
+    """The library of an appendix program under test (KIT_ELSEWHERE), None for the kit's."""
+    return os.environ.get("KIT_ELSEWHERE") or None
+
+
+def backend_args(backend: str) -> list[str]:
+    """The options that choose `backend`: none for an appendix program, whose
+    library has its own way to wait (its "backend" is the library's name)."""
+    return [] if elsewhere() else ["--backend", backend]
 
 
 def backends_under_test(default: list[str]) -> list[str]:
