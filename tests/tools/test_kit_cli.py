@@ -273,6 +273,7 @@ def test_list_works_on_the_real_tree():
                             capture_output=True, text=True, env=kit_env(), timeout=60)
     assert result.returncode == 0, result.stderr
     assert "00" in result.stdout and "stages" in result.stdout
+    assert "read lessons/appendix-elsewhere.md" in result.stdout  # the appendix has no check
 
 
 # --- hint -------------------------------------------------------------------
