@@ -358,6 +358,13 @@ class Scenario:
     help: str
 
 
+def compare_pool(args: argparse.Namespace, trace_dir: Path) -> Demo:
+    """Stage 6's demo, in its own module (tools/demo_pool.py), which imports
+    this one: imported here, when chosen, so neither import is circular."""
+    import demo_pool  # pylint: disable=import-outside-toplevel
+    return demo_pool.compare_pool(args, trace_dir)
+
+
 SCENARIOS = [
     Scenario("", 1, True, compare_stages, "an event loop",
              "stage 0 against an event loop, on four servers"),
@@ -365,6 +372,9 @@ SCENARIOS = [
              f"one program (stage {TIMERS_STAGE} or later) run twice: with a global "
              f"--timeout {GLOBAL_TIMEOUT_SECONDS:g} only, then with --idle-timeout "
              f"{IDLE_TIMEOUT_SECONDS:g} too"),
+    Scenario("--pool", 6, False, compare_pool, "a thread pool",
+             "one program (stage 6 or later) run twice: --process 0.5 in the loop, "
+             "then on a pool of 3 threads"),
 ]
 
 

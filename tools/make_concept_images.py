@@ -6,11 +6,14 @@ real runs, these are diagrams: they show an idea, not a measurement, so
 the same code draws the same bytes every time. tests/lessons checks that
 the committed images are exactly what this program draws.
 
+    lessons/images/concept-calls.png        lesson 0: the calls of one fetch, and which wait
     lessons/images/concept-loop-turn.png    lesson 1: one turn of a select() loop
     lessons/images/concept-run-turn.png     lesson 2: one turn of Loop::run()
     lessons/images/concept-epoll-lists.png  lesson 3: epoll's interest list and ready list
     lessons/images/concept-level-edge.png   lesson 3: level- against edge-triggered
+    lessons/images/concept-knotes.png       lesson 4: two knotes per fd, one kevent() call
     lessons/images/concept-heap.png         lesson 5: a binary min-heap, tree and array
+    lessons/images/concept-post.png         lesson 6: post() from a worker into the loop
 
     /usr/bin/python3 tools/make_concept_images.py [--out-dir DIR]
 
@@ -272,12 +275,92 @@ def heap(path: Path, deadlines: tuple[int, ...] = HEAP_DEADLINES) -> None:
     save(fig, path)
 
 
+def calls(path: Path) -> None:
+    """Lesson 0: the six calls of one blocking fetch; the ones that wait are orange."""
+    fig, ax = canvas(12, 3.6, 12, 3.6)
+    steps = [
+        ("getaddrinfo()", "may ask DNS:\nseconds", True),
+        ("socket()", "at once", False),
+        ("connect()", "a round trip\n(the handshake)", True),
+        ("send()", "while the send\nbuffer is full", True),
+        ("recv()", "until the server\nanswers, or EOF", True),
+        ("close()", "at once", False),
+    ]
+    for i, (name, detail, waits) in enumerate(steps):
+        x = 1.0 + i * 2.0
+        box(ax, x, 2.2, 1.8, 0.8, name, face="#fde7cf" if waits else PALE,
+            edge=ORANGE if waits else BLUE, size=13)
+        ax.text(x, 1.2, detail, ha="center", va="center", fontsize=11,
+                color=ORANGE if waits else INK)
+        if i:
+            arrow(ax, (x - 1.1, 2.2), (x - 0.9, 2.2))
+    ax.text(0.1, 3.25, "one target, one call after another: the thread sleeps in each orange one",
+            fontsize=14, weight="bold", color=INK)
+    ax.text(6.0, 0.3, "more targets: the same row again for each, and the waits add up",
+            ha="center", fontsize=12, color=BLUE)
+    save(fig, path)
+
+
+def knotes(path: Path) -> None:
+    """Lesson 4: one fd, two knotes; the changelist and the event list of one kevent()."""
+    fig, ax = canvas(12, 5.0, 12, 5.0)
+    box(ax, 1.6, 3.6, 2.8, 1.1, "modify(fd 7):\nnone -> read+write", size=13)
+    ax.text(1.6, 2.45, "changelist\n{7, READ, EV_ADD}\n{7, WRITE, EV_ADD}", ha="center",
+            va="center", fontsize=12, color=BLUE)
+    arrow(ax, (3.1, 2.45), (4.4, 2.45), color=BLUE)
+    ax.add_patch(FancyBboxPatch((4.5, 0.5), 3.6, 4.0, boxstyle="round,pad=0.02,rounding_size=0.2",
+                                facecolor="#f7f7f7", edgecolor=GREY, linewidth=2))
+    ax.text(6.3, 4.1, "kernel: the kqueue", ha="center", fontsize=13, color="#555555")
+    for i, (filt, ready) in enumerate([("EVFILT_READ", True), ("EVFILT_WRITE", True)]):
+        y = 3.2 - i * 0.9
+        box(ax, 6.3, y, 3.0, 0.65, f"knote (7, {filt})", face="#d9ecd9" if ready else "white",
+            edge=GREEN, size=12)
+    ax.text(6.3, 1.0, "a knote = one (ident, filter)\npair, added and deleted alone",
+            ha="center", va="center", fontsize=11, color=INK)
+    arrow(ax, (8.2, 2.75), (9.2, 2.75), color=ORANGE)
+    ax.text(10.5, 3.45, "event list\n{7, READ}\n{7, WRITE}", ha="center", va="center",
+            fontsize=12, color=ORANGE)
+    arrow(ax, (10.5, 2.6), (10.5, 1.75), color=ORANGE)
+    box(ax, 10.5, 1.3, 2.6, 0.8, "merged: fd 7\nreadable, writable", size=12)
+    ax.text(6.0, 0.05, "one kevent() call: the changes go in, the events come out",
+            ha="center", fontsize=13, color=INK, weight="bold")
+    save(fig, path)
+
+
+def post(path: Path) -> None:
+    """Lesson 6: a worker posts into the loop: the queue holds the work, the fd only wakes."""
+    fig, ax = canvas(12, 5.0, 12, 5.0)
+    for i, name in enumerate(["worker 1", "worker 2"]):
+        box(ax, 1.3, 3.7 - i * 1.3, 2.0, 0.8, f"{name}\npost(fn)", size=12)
+        arrow(ax, (2.35, 3.7 - i * 1.3), (3.9, 3.2 - i * 0.3), color=BLUE)
+    box(ax, 5.2, 3.0, 2.4, 1.2, "queue (mutex)\nfn, fn, fn", size=13, edge=GREEN,
+        face="#d9ecd9")
+    ax.text(5.2, 1.95, "holds every handler:\nnothing is lost", ha="center", va="center",
+            fontsize=11, color=GREEN)
+    box(ax, 5.2, 0.75, 2.4, 0.8, "wake fd\n(eventfd / pipe)", size=12, edge=ORANGE,
+        face="#fde7cf")
+    arrow(ax, (2.35, 2.2), (3.95, 0.95), color=ORANGE)
+    ax.text(1.2, 1.05, "write only if the\nloop may be asleep:\nwake-ups coalesce",
+            ha="center", va="center", fontsize=11, color=ORANGE)
+    box(ax, 9.7, 2.2, 3.6, 2.6,
+        "loop thread\n1. wakes: fd readable\n2. drains the fd\n3. swaps the queue out\n"
+        "4. runs each fn, unlocked", size=12)
+    arrow(ax, (6.45, 0.75), (7.85, 1.4), color=ORANGE)
+    arrow(ax, (6.45, 3.0), (7.85, 2.9), color=GREEN)
+    ax.text(6.0, 4.65, "the only way another thread talks to the loop", ha="center",
+            fontsize=14, weight="bold", color=INK)
+    save(fig, path)
+
+
 FIGURES = {
+    "concept-calls.png": calls,
     "concept-loop-turn.png": loop_turn,
     "concept-run-turn.png": run_turn,
     "concept-epoll-lists.png": epoll_lists,
     "concept-level-edge.png": level_edge,
+    "concept-knotes.png": knotes,
     "concept-heap.png": heap,
+    "concept-post.png": post,
 }
 
 

@@ -23,6 +23,8 @@ packages=(
   chromium fonts-dejavu-core fontconfig            # rendering the slides, fc-list for glyphs (a test)
   curl ca-certificates git                         # a real HTTP client; npm over TLS
   libev-dev libuv1-dev pkg-config                  # the benchmarks compare the kit with libev, libuv
+  libboost-dev                                     # ... and with Boost.Asio (bench-post, the appendix)
+  libanyevent-perl libev-perl libevent-perl libpoe-perl  # the appendix: stage 5's fetch in Perl's event machines
   clang libclang-rt-14-dev                         # libFuzzer for the request parser's fuzz test
 )
 # Debian's npm conflicts with NodeSource's nodejs, which bundles npm:

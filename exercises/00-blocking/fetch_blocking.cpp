@@ -55,8 +55,9 @@ bool limit_wait(int fd, int option, Clock::time_point deadline) {
 
 // Waits until the connect() that a signal interrupted on @p fd is done.
 // The handshake goes on in the kernel after EINTR, so calling connect()
-// again is wrong (BSD and macOS say EALREADY); POSIX says: wait until the
-// socket is writable, then read SO_ERROR. Stage 1 does this for every socket.
+// again is wrong (EALREADY; Linux says so only after a fresh full limit);
+// POSIX says: wait until the socket is writable, then read SO_ERROR.
+// Stage 1 does this for every socket.
 // @return 0 when connected, else the errno (ETIMEDOUT at @p deadline).
 int finish_interrupted_connect(int fd, Clock::time_point deadline) {
     pollfd writable{.fd = fd, .events = POLLOUT, .revents = 0};

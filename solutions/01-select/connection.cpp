@@ -129,6 +129,9 @@ void Connection::on_readable() {
 
 void Connection::finish(const Outcome& outcome) {
     state_ = State::finished;
+    if (before_close_ && sock_) {
+        before_close_(sock_.get());  // while the number is still ours
+    }
     sock_.reset();  // close now: a finished connection holds no fd
     log_.finish(target_, outcome);
 }

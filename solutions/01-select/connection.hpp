@@ -21,7 +21,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <utility>
 
 namespace kit {
 
@@ -57,8 +59,16 @@ public:
     /// The socket (-1 once finished).
     [[nodiscard]] int fd() const { return sock_.get(); }
 
+    /// The response as received so far (stage 6 processes its body).
+    [[nodiscard]] const ResponseParser& response() const { return response_; }
+
     /// True once the outcome is reported.
     [[nodiscard]] bool finished() const { return state_ == State::finished; }
+
+    /// Calls @p hook with the socket just before the connection closes it.
+    /// A loop unwatches the fd there: once closed, its number may be
+    /// reused at once by another thread's open() (stage 6's workers).
+    void before_close(std::function<void(int fd)> hook) { before_close_ = std::move(hook); }
 
     /// The `--stall` demo: the first read handler sleeps @p duration first.
     void stall_first_read(std::chrono::milliseconds duration) { stall_ = duration; }
@@ -79,6 +89,7 @@ private:
     std::size_t sent_ = 0;  // request bytes written so far
     ResponseParser response_;
     std::chrono::milliseconds stall_{0};
+    std::function<void(int fd)> before_close_;
 };
 
 }  // namespace kit

@@ -45,11 +45,38 @@ LoopFetch::LoopFetch(Loop& loop, FetchLog& log, Reads reads, FetchHooks hooks)
     : loop_(loop), log_(log), reads_(reads), hooks_(std::move(hooks)) {}
 
 void LoopFetch::start(const Url& url) {
+    connect(add(), url);
+}
+
+std::size_t LoopFetch::add() {
     const std::size_t target = connections_.size();
     Connection& c = connections_.emplace_back(target, log_);
+    watched_.push_back(false);
+    ever_watched_.push_back(false);
+    // Unwatch before the close, not after: once closed, the number is free,
+    // and from stage 6 on a worker thread may open a file that gets it.
+    c.before_close([this, target](int fd) {
+        if (watched_[target]) {
+            watched_[target] = false;
+            loop_.unwatch(fd);
+        }
+    });
+    return target;
+}
+
+const Connection& LoopFetch::connection(std::size_t target) const {
+    return connections_.at(target);
+}
+
+void LoopFetch::connect(std::size_t target, const Url& url) {
+    Connection& c = connections_.at(target);
+    if (c.finished()) {
+        return;
+    }
     c.start(url);
     if (c.finished()) {
-        return;  // failed at once (an unresolvable host): nothing to watch
+        // Failed at once (an unresolvable host, a refusal): nothing to watch.
+        return finished(target);
     }
     int fd = c.fd();
     std::error_code error =
@@ -59,8 +86,10 @@ void LoopFetch::start(const Url& url) {
         std::fprintf(stderr, "fetch: %s: cannot watch fd %d with %s: %s\n", url.text.c_str(), fd,
                      std::string(loop_.backend_name()).c_str(), error.message().c_str());
         c.fail(Reason::fd_limit);
-        return;
+        return finished(target);
     }
+    watched_[target] = true;
+    ever_watched_[target] = true;
     if (hooks_.watched) {
         hooks_.watched(target);
     }
@@ -75,9 +104,8 @@ void LoopFetch::stall_first_read(std::chrono::milliseconds duration) {
 void LoopFetch::fail(std::size_t target, Reason reason) {
     Connection& c = connections_.at(target);
     if (!c.finished()) {
-        int fd = c.fd();
         c.fail(reason);
-        finished(target, fd);
+        finished(target);
     }
 }
 
@@ -122,7 +150,7 @@ void LoopFetch::step(std::size_t target) {
         c.on_ready();
     }
     if (c.finished()) {
-        return finished(target, fd);
+        return finished(target);
     }
     // The same fd with a new interest: select and poll accept it, since
     // they accepted it in watch().
@@ -130,18 +158,15 @@ void LoopFetch::step(std::size_t target) {
         std::fprintf(stderr, "fetch: cannot change the watch of fd %d: %s\n", fd,
                      error.message().c_str());
         c.fail(Reason::io);
-        finished(target, fd);
+        finished(target);
     }
 }
 
-// The connection is finished, and its fd closed already. That is fine:
-// select and poll keep the interest in our memory, not the kernel's, so
-// the backend only drops a bit or an entry (epoll's kernel set drops a
-// closed fd by itself, and its backend takes that as done). Nothing can
-// have reused the number in between: we opened nothing since the close.
-void LoopFetch::finished(std::size_t target, int fd) {
-    loop_.unwatch(fd);
-    if (hooks_.finished) {
+// The connection is finished: its fd was unwatched just before the
+// Connection closed it (the before_close hook set in add()). The hooks
+// hear only of targets whose fd was ever watched.
+void LoopFetch::finished(std::size_t target) {
+    if (ever_watched_[target] && hooks_.finished) {
         hooks_.finished(target);
     }
     if (log_.all_finished()) {

@@ -53,8 +53,22 @@ public:
     LoopFetch(Loop& loop, FetchLog& log, Reads reads = Reads::once_per_readiness,
               FetchHooks hooks = {});
 
-    /// Starts the next target (targets are numbered in the order started).
+    /// Starts the next target (targets are numbered in the order started):
+    /// connect(add(), url).
     void start(const Url& url);
+
+    /// Adds the next target without starting it, and returns its number
+    /// (targets are numbered in the order added). Stage 6 resolves its name
+    /// on a thread pool first, then calls connect().
+    std::size_t add();
+
+    /// Starts @p target's connect to @p address: its URL, or the same with
+    /// the host already resolved to a numeric address. A target finished
+    /// meanwhile (a timer failed it) is left alone.
+    void connect(std::size_t target, const Url& address);
+
+    /// The connection of @p target (stage 6 reads its response's body).
+    [[nodiscard]] const Connection& connection(std::size_t target) const;
 
     /// The `--stall` demo: the first target's first read sleeps @p duration.
     void stall_first_read(std::chrono::milliseconds duration);
@@ -72,13 +86,15 @@ public:
 
 private:
     void step(std::size_t target);
-    void finished(std::size_t target, int fd);
+    void finished(std::size_t target);
 
     Loop& loop_;
     FetchLog& log_;
     Reads reads_;
     FetchHooks hooks_;
     std::deque<Connection> connections_;  // a deque never moves its elements
+    std::deque<bool> watched_;            // by target: its fd is watched now
+    std::deque<bool> ever_watched_;       // by target: the hooks know it
 };
 
 /// Fetches options.targets on @p loop, with options.timeout as one global

@@ -33,7 +33,8 @@ int fetch_program_main(int argc, char** argv, FetchProgramSpec spec) {
                       {.description = spec.description,
                        .features = {.backends = std::move(choices),
                                     .stall = true,
-                                    .connection_timeouts = spec.connection_timeouts},
+                                    .connection_timeouts = spec.connection_timeouts,
+                                    .pool = spec.pool},
                        .run = fetch_all});
 }
 

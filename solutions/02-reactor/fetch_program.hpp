@@ -36,6 +36,8 @@ struct FetchProgramSpec {
     /// brings its own (stage 5: fetch_with_timers()).
     std::function<void(Loop&, const FetchOptions&, FetchLog&, Reads)> client = fetch_on_loop;
     bool connection_timeouts = false;  ///< Accepts --connect-timeout and --idle-timeout.
+    /// Accepts --process, --process-on, --threads and --slow-resolve (stage 6).
+    bool pool = false;
 };
 
 /// Runs the fetch program @p spec describes: parses @p argv as fetch_main()

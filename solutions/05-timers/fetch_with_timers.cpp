@@ -95,14 +95,22 @@ private:
 }  // namespace
 
 void fetch_with_timers(Loop& loop, const FetchOptions& options, FetchLog& log, Reads reads) {
+    fetch_with_timers_starting(loop, options, log, reads,
+                               [](LoopFetch& fetch, const std::vector<Url>& targets) {
+                                   for (const Url& url : targets) {
+                                       fetch.start(url);
+                                   }
+                               });
+}
+
+void fetch_with_timers_starting(Loop& loop, const FetchOptions& options, FetchLog& log, Reads reads,
+                                const StartTargets& start) {
     TimerQueue timers;
     loop.add_source(timers);
     ConnectionTimers guards(timers, options);
     LoopFetch fetch(loop, log, reads, guards.hooks());
     guards.fail_through(fetch);
-    for (const Url& url : options.targets) {
-        fetch.start(url);
-    }
+    start(fetch, options.targets);
     fetch.stall_first_read(options.stall);
 
     // The global deadline, stage 2's Deadline source, is now just a timer.

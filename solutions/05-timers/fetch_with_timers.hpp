@@ -12,6 +12,10 @@
 
 #include "kit/fetch_log.hpp"
 #include "kit/fetch_main.hpp"
+#include "kit/url.hpp"
+
+#include <functional>
+#include <vector>
 
 namespace kit {
 
@@ -22,5 +26,15 @@ namespace kit {
 /// fetch_on_loop()). Every target is finished in @p log when it returns,
 /// and nothing is left watched on @p loop.
 void fetch_with_timers(Loop& loop, const FetchOptions& options, FetchLog& log, Reads reads);
+
+/// How fetch_with_timers_starting() starts the targets on @p fetch, in
+/// order: at once (LoopFetch::start()) in stage 5; stage 6 adds each
+/// one and connects it once its name is resolved on the thread pool.
+using StartTargets = std::function<void(LoopFetch& fetch, const std::vector<Url>& targets)>;
+
+/// fetch_with_timers(), with the targets started by @p start: the hook
+/// through which a later stage joins in without copying this client.
+void fetch_with_timers_starting(Loop& loop, const FetchOptions& options, FetchLog& log, Reads reads,
+                                const StartTargets& start);
 
 }  // namespace kit

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 namespace kit {
 
@@ -71,6 +72,15 @@ void FetchLog::finish(std::size_t target, const Outcome& outcome) {
     Target& t = targets_[target];
     require(!t.finished, "finish() called twice for one target");
     auto now = Clock::now();
+    if (outcome.ok && before_ok_ && !t.received) {
+        t.received = true;
+        if (!t.has_started) {
+            t.started = now;
+            t.has_started = true;
+        }
+        record({"received", "milestone", 'i', target + 1, now});
+        return before_ok_(target, outcome);
+    }
     t.finished = true;
     if (!t.has_started) {
         t.started = now;
@@ -93,6 +103,17 @@ void FetchLog::finish(std::size_t target, const Outcome& outcome) {
     record({outcome.ok ? "done" : "failed", "milestone", 'i', target + 1, now});
     record({json_escape(t.url.text), "target", 'X', target + 1, t.started, now - t.started,
             "\"result\":\"" + result + "\""});
+}
+
+void FetchLog::before_ok(OkStep step) {
+    before_ok_ = std::move(step);
+}
+
+void FetchLog::span(std::size_t target, std::string_view name, Clock::time_point begin,
+                    Clock::time_point end, std::string_view thread) {
+    require(target < targets_.size(), "span() for an unknown target");
+    record({std::string(name), "work", 'X', target + 1, begin, end - begin,
+            "\"thread\":\"" + json_escape(thread) + "\""});
 }
 
 void FetchLog::wait(Clock::time_point begin, Clock::time_point end, int ready) {

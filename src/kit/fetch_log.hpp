@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -46,8 +47,24 @@ public:
     /// Records that @p target reached @p milestone now.
     void milestone(std::size_t target, Milestone milestone);
 
-    /// Prints @p target's report line now and ends its span in the trace.
+    /// Prints @p target's report line now and ends its span in the trace;
+    /// with a before_ok() step set, an ok outcome goes to that step first.
     void finish(std::size_t target, const Outcome& outcome);
+
+    /// A step between a good response and its report (stage 6's
+    /// --process): called with the target and its ok outcome.
+    using OkStep = std::function<void(std::size_t target, const Outcome& outcome)>;
+
+    /// From now on the first finish() of an ok outcome records a
+    /// "received" milestone and calls @p step instead of reporting; the
+    /// target is finished when the step (now or later) calls finish()
+    /// again, with the outcome to report.
+    void before_ok(OkStep step);
+
+    /// Records a span of work done for @p target, e.g. "process", from
+    /// @p begin to @p end on the thread named @p thread ("loop", "pool-2").
+    void span(std::size_t target, std::string_view name, Clock::time_point begin,
+              Clock::time_point end, std::string_view thread);
 
     /// Records one wait of an event loop: from @p begin to @p end, after
     /// which @p ready file descriptors were ready.
@@ -68,6 +85,7 @@ private:
         Url url;
         Clock::time_point started;  // first milestone, or the finish time
         bool has_started = false;
+        bool received = false;  // its ok outcome went to the before_ok() step
         bool finished = false;
     };
     struct TraceEvent {
@@ -88,6 +106,7 @@ private:
     std::ostream& report_;
     bool tracing_;
     std::vector<TraceEvent> events_;
+    OkStep before_ok_;
     int ok_ = 0;
     int failed_ = 0;
 };

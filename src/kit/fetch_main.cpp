@@ -19,6 +19,8 @@ namespace {
 
 // The longest --timeout accepted: an hour is already far past any lesson.
 constexpr double kMaxTimeoutSeconds = 3600;
+// The largest --threads: far more than a 2-core machine can use.
+constexpr int kMaxThreads = 64;
 
 // {"poll", "select"} -> "poll|select" (with @p separator "|").
 std::string names(const std::vector<std::string>& list, std::string_view separator) {
@@ -42,6 +44,9 @@ void print_usage(std::ostream& out, const FetchProgram& program) {
         << (program.features.connection_timeouts
                 ? " [--connect-timeout SECONDS] [--idle-timeout SECONDS]"
                 : "")
+        << (program.features.pool ? " [--process SECONDS] [--process-on loop|pool] [--threads N]"
+                                    " [--slow-resolve SECONDS]"
+                                  : "")
         << " URL...\n"
         << "  " << program.description << "\n"
         << "  URL is http://host[:port]/path. Prints one line per target as it finishes:\n"
@@ -79,6 +84,14 @@ std::chrono::milliseconds* duration_option(const std::string& arg, const FetchPr
         }
         if (arg == "--idle-timeout") {
             return &options.idle_timeout.emplace();
+        }
+    }
+    if (program.features.pool) {
+        if (arg == "--process") {
+            return &options.process.emplace();
+        }
+        if (arg == "--slow-resolve") {
+            return &options.slow_resolve;
         }
     }
     return nullptr;
@@ -158,6 +171,27 @@ int fetch_main(int argc, char** argv, const FetchProgram& program) {
                                    ")");
             }
             options.backend = *name;
+        } else if (arg == "--process-on" && program.features.pool) {
+            std::optional<std::string> where = take_value();
+            if (where == "loop" || where == "pool") {
+                options.process_on = *where == "loop" ? ProcessOn::loop : ProcessOn::pool;
+            } else {
+                return usage_error("--process-on needs loop or pool");
+            }
+        } else if (arg == "--threads" && program.features.pool) {
+            std::optional<std::string> text = take_value();
+            int threads = 0;
+            std::size_t used = 0;
+            try {
+                threads = text ? std::stoi(*text, &used) : 0;
+            } catch (const std::exception&) {  // stoi: not a number, or out of range
+                threads = 0;
+            }
+            if (!text || used != text->size() || threads < 1 || threads > kMaxThreads) {
+                return usage_error("--threads needs a whole number from 1 to " +
+                                   std::to_string(kMaxThreads));
+            }
+            options.threads = static_cast<std::size_t>(threads);
         } else if (arg.starts_with("-")) {
             return usage_error("unknown option '" + arg + "'");
         } else {

@@ -7,7 +7,9 @@
 //
 //     fetch [--backend NAME] [--timeout SECONDS] [--trace FILE] URL...
 //
-// (stage 5 on, also [--connect-timeout SECONDS] [--idle-timeout SECONDS]).
+// (stage 5 on, also [--connect-timeout SECONDS] [--idle-timeout SECONDS];
+// stage 6 on, [--process SECONDS] [--process-on loop|pool] [--threads N]
+// [--slow-resolve SECONDS]).
 //
 // Exit status: 0 when every target is ok, 1 when any failed, 2 for a usage
 // error (one line on stderr).
@@ -21,6 +23,7 @@
 #include "kit/url.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -28,6 +31,12 @@
 #include <vector>
 
 namespace kit {
+
+/// Where stage 6's --process step runs.
+enum class ProcessOn {
+    pool,  ///< On a worker of the thread pool (the default).
+    loop,  ///< On the loop thread, inside the read handler: it stalls every connection.
+};
 
 /// What the command line asked for.
 struct FetchOptions {
@@ -41,6 +50,14 @@ struct FetchOptions {
     /// --idle-timeout (stage 5): how long each connection may go without
     /// receiving anything once connected; none when not given.
     std::optional<std::chrono::milliseconds> idle_timeout;
+    /// --process (stage 6): every body received is saved and checksummed,
+    /// a blocking step padded to this long; none when not given.
+    std::optional<std::chrono::milliseconds> process;
+    ProcessOn process_on = ProcessOn::pool;  ///< --process-on loop|pool (stage 6).
+    std::size_t threads = 4;                 ///< --threads N (stage 6): the pool's size.
+    /// --slow-resolve (stage 6): every name resolution waits this long
+    /// first, a stand-in for a slow name server (these machines have no network).
+    std::chrono::milliseconds slow_resolve{0};
 };
 
 /// The options a program accepts beyond --timeout and --trace.
@@ -50,6 +67,8 @@ struct FetchFeatures {
     bool stall = false;  ///< Accepts --stall SECONDS.
     /// Accepts --connect-timeout SECONDS and --idle-timeout SECONDS (stage 5 on).
     bool connection_timeouts = false;
+    /// Accepts --process, --process-on, --threads and --slow-resolve (stage 6 on).
+    bool pool = false;
 };
 
 /// A stage's fetch program, as fetch_main() runs it.

@@ -85,6 +85,7 @@ std::optional<Reason> ResponseParser::feed(std::string_view bytes) {
     }
     if (head_complete_) {
         body_bytes_ += bytes.size();
+        body_.append(bytes);
         return std::nullopt;
     }
     head_.append(bytes);
@@ -104,6 +105,7 @@ std::optional<Reason> ResponseParser::feed(std::string_view bytes) {
         if (!is_interim(status_)) {
             head_complete_ = true;
             body_bytes_ = after.size();
+            body_ = std::move(after);
             return std::nullopt;
         }
         head_ = std::move(after);  // an interim answer: the real head follows

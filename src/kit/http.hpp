@@ -44,6 +44,10 @@ public:
     /// Bytes received so far, header included.
     [[nodiscard]] std::size_t bytes_received() const { return received_; }
 
+    /// The body received so far (all of it once at_eof() is ok): what a
+    /// later step saves or processes (stage 6's --process).
+    [[nodiscard]] std::string_view body() const { return body_; }
+
 private:
     std::optional<Reason> parse_head();
 
@@ -52,6 +56,7 @@ private:
     int status_ = 0;
     std::optional<std::size_t> content_length_;
     std::size_t body_bytes_ = 0;
+    std::string body_;  // at most kMaxResponseBytes, the ceiling above
     std::size_t received_ = 0;
     std::optional<Reason> failure_;
 };

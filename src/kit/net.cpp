@@ -1,6 +1,7 @@
 // Socket helpers; see net.hpp.
 #include "kit/net.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -15,8 +16,14 @@ std::optional<sockaddr_in> resolve_ipv4(const Url& url) {
     addrinfo hints{};
     hints.ai_family = AF_INET;
     hints.ai_socktype = SOCK_STREAM;
+    // An address resolved already is only parsed: AI_NUMERICHOST asks no
+    // name server, so this call cannot wait.
+    const std::string& name = url.address.empty() ? url.host : url.address;
+    if (!url.address.empty()) {
+        hints.ai_flags = AI_NUMERICHOST;
+    }
     addrinfo* found = nullptr;
-    if (::getaddrinfo(url.host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
+    if (::getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
         return std::nullopt;
     }
     sockaddr_in address{};
@@ -24,6 +31,12 @@ std::optional<sockaddr_in> resolve_ipv4(const Url& url) {
     ::freeaddrinfo(found);
     address.sin_port = htons(url.port);
     return address;
+}
+
+std::string ipv4_text(const sockaddr_in& address) {
+    char text[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &address.sin_addr, text, sizeof text);
+    return text;
 }
 
 UniqueFd open_tcp_socket(Blocking blocking) {

@@ -13,11 +13,13 @@
 #include <netinet/in.h>
 
 #include <optional>
+#include <string>
 
 namespace kit {
 
 /// Resolves @p url's host to an IPv4 address with @p url's port.
-/// Blocks in getaddrinfo(); stage 6 shows how to move this off the loop.
+/// Blocks in getaddrinfo() (a name server may take seconds), unless
+/// url.address holds the address already: stage 6 resolves on its pool.
 /// @return the address, or std::nullopt when the name does not resolve.
 std::optional<sockaddr_in> resolve_ipv4(const Url& url);
 
@@ -27,6 +29,9 @@ enum class Blocking { yes, no };
 /// Opens an IPv4 TCP socket, close-on-exec, blocking or not.
 /// @return the socket, or an empty UniqueFd with errno telling why.
 UniqueFd open_tcp_socket(Blocking blocking);
+
+/// The dotted form of @p address's IPv4 address, e.g. "127.0.0.1".
+std::string ipv4_text(const sockaddr_in& address);
 
 /// Sets or clears O_NONBLOCK on @p fd. @return false (errno set) on failure.
 bool set_nonblocking(int fd, bool nonblocking);

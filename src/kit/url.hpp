@@ -20,6 +20,10 @@ struct Url {
     /// Request target: the path and query, always starting with '/', never
     /// the URL's fragment (the client's own business, never sent).
     std::string path = "/";
+    /// The host's dotted IPv4 address once resolved elsewhere (stage 6
+    /// resolves on its thread pool), so the connect need not wait for a
+    /// name server; empty until then. The request still names `host`.
+    std::string address;
 };
 
 /// Parses @p text as `http://host[:port]/path` (the path may be omitted;

@@ -130,12 +130,16 @@ def test_a_long_request_is_sent_whole_while_signals_interrupt_it(servers):
     with Running([url], timeout=3) as program:
         assert wait_until(lambda: servers.connections(slow) > 0 or not program.running()), \
             "expected the program to connect to the slow reader within 5 s"
-        sent = interrupt_while_running(program, every_s=0.1, limit=100)
+        # Until the server has the whole request: after that the program's
+        # report line (100 kB) fills the stdout pipe, which finish() reads.
+        sent = interrupt_while_running(program, every_s=0.1, limit=100,
+                                       until=lambda: bool(servers.requests(slow)))
         run = program.finish()
     line = run.line(url)
     assert (line.kind, line.status) == ("ok", 200), \
         f"expected ok 200 after {sent} SIGUSR1 while sending: send() may write only part " \
-        f"of the request, so send the rest until all is written; got {line}"
+        f"of the request, so send the rest until all is written; got " \
+        f"{line.kind} {line.status or line.reason} (the URL is the slow reader's + 100 kB of x)"
     heads = servers.requests(slow)
     assert heads and f"GET /{'x' * 100_000} HTTP/1.0\r\n".encode() in heads[0], \
         "expected the server to read the whole request line"

@@ -11,7 +11,9 @@ armed for every connection, the loop still sleeps until one is due.
 Stage 1's behaviour tests also run against this program, once per backend
 (tests/CMakeLists.txt: stage05.<track>.behaviour.01-select.<backend>); the
 tests here run on every backend too (the stage's BACKENDS there; select
-and poll when run by hand). Times are checked as orderings and wide
+and poll when run by hand). The appendix runs them against stage 5's fetch
+written in other event libraries, once each (KIT_ELSEWHERE, the library's
+name standing for the backend). Times are checked as orderings and wide
 margins only: machines are noisy.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pytest
 
 from contract import (check_an_idle_loop_sleeps, check_large_response_arrives_whole,
                       check_never_connected, check_usage_error)
-from fetchrun import backends_under_test, run_fetch
+from fetchrun import backend_args, backends_under_test, run_fetch
 
 BACKENDS = backends_under_test(["select", "poll"])
 backends = pytest.mark.parametrize("backend", BACKENDS)
@@ -34,7 +36,7 @@ def trickle(servers) -> str:
 @backends
 def test_a_trickle_survives_an_idle_timeout_longer_than_its_pauses(servers, backend):
     url = trickle(servers)
-    run = run_fetch([url], timeout=10, args=["--backend", backend, "--idle-timeout", "0.3"])
+    run = run_fetch([url], timeout=10, args=[*backend_args(backend), "--idle-timeout", "0.3"])
     line = run.line(url)
     assert (line.kind, line.bytes) == ("ok", 1000), \
         f"expected the trickle (a chunk every 100 ms) to survive --idle-timeout 0.3, got {line}"
@@ -43,7 +45,7 @@ def test_a_trickle_survives_an_idle_timeout_longer_than_its_pauses(servers, back
 @backends
 def test_a_shorter_global_timeout_still_fails_the_trickle(servers, backend):
     url = trickle(servers)
-    run = run_fetch([url], timeout=0.5, args=["--backend", backend, "--idle-timeout", "0.3"])
+    run = run_fetch([url], timeout=0.5, args=[*backend_args(backend), "--idle-timeout", "0.3"])
     line = run.line(url)
     assert line.reason == "timeout", \
         f"expected the global --timeout 0.5 to end a 1 s trickle as `timeout`, got {line}"
@@ -54,7 +56,7 @@ def test_a_shorter_global_timeout_still_fails_the_trickle(servers, backend):
 def test_a_silent_server_fails_idle_timeout_on_its_own_deadline(servers, backend):
     silent, quick, slow = servers.silent(), servers.delayed(50), trickle(servers)
     run = run_fetch([silent, quick, slow], timeout=10,
-                    args=["--backend", backend, "--idle-timeout", "0.3"])
+                    args=[*backend_args(backend), "--idle-timeout", "0.3"])
     failed = run.line(silent)
     assert failed.reason == "idle-timeout", f"expected fail idle-timeout, got {failed}"
     assert 250 <= failed.ms < 3000, \
@@ -71,7 +73,7 @@ def test_a_silent_server_fails_idle_timeout_on_its_own_deadline(servers, backend
 @backends
 def test_without_an_idle_timeout_the_global_timeout_catches_a_silent_server(servers, backend):
     silent, quick = servers.silent(), servers.delayed(50)
-    run = run_fetch([silent, quick], timeout=0.5, args=["--backend", backend])
+    run = run_fetch([silent, quick], timeout=0.5, args=backend_args(backend))
     assert run.line(silent).reason == "timeout", f"expected fail timeout, got {run.line(silent)}"
     assert run.line(quick).kind == "ok"
 
@@ -80,7 +82,7 @@ def test_without_an_idle_timeout_the_global_timeout_catches_a_silent_server(serv
 def test_a_connect_that_hangs_fails_connect_timeout_alone(servers, hung_connect, backend):
     quick = servers.delayed(50)
     run = run_fetch([hung_connect, quick], timeout=10,
-                    args=["--backend", backend, "--connect-timeout", "0.3"])
+                    args=[*backend_args(backend), "--connect-timeout", "0.3"])
     failed = run.line(hung_connect)
     assert failed.reason == "connect-timeout", f"expected fail connect-timeout, got {failed}"
     assert 250 <= failed.ms < 3000, f"expected the failure near 300 ms, got {failed.ms} ms"
@@ -100,7 +102,7 @@ def test_an_idle_loop_with_connection_timers_sleeps(servers, backend):
     # Timers armed for every connection, none due before the global deadline:
     # the loop must sleep until one is, not poll the queue (stage 1's tests
     # check the same without per-connection timers).
-    check_an_idle_loop_sleeps(servers, args=["--backend", backend, "--connect-timeout", "5",
+    check_an_idle_loop_sleeps(servers, args=[*backend_args(backend), "--connect-timeout", "5",
                                              "--idle-timeout", "5"])
 
 

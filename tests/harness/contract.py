@@ -8,7 +8,7 @@ backend must do.
 """
 from __future__ import annotations
 
-from fetchrun import run_fetch
+from fetchrun import backend_args, run_fetch
 
 # Every kind of broken server, and the REASON the contract gives it.
 FAILING_SERVERS = [
@@ -112,7 +112,7 @@ def check_usage_error(args: list[str]) -> None:
 def check_backend_fetches_in_readiness_order(servers, backend: str) -> None:
     """On `backend`: the faster server finishes first, and the trace has the loop's waits."""
     urls = [servers.delayed(300), servers.delayed(100)]
-    run = run_fetch(urls, args=["--backend", backend])
+    run = run_fetch(urls, args=backend_args(backend))
     assert run.finish_order() == urls[::-1], \
         f"expected the faster server first on {backend}, got {run.finish_order()}"
     assert run.waits(), f"expected the loop's waits in the trace on {backend}, got none"
@@ -122,7 +122,7 @@ def check_large_response_arrives_whole(servers, backend: str) -> None:
     """On `backend`: a 4 MiB body arrives whole (an edge-triggered loop must drain)."""
     size = 4 * 1024 * 1024
     url = servers.large_body(size)
-    run = run_fetch([url], args=["--backend", backend, "--timeout", "5"])
+    run = run_fetch([url], args=[*backend_args(backend), "--timeout", "5"])
     line = run.line(url)
     assert line.kind == "ok" and line.bytes is not None and line.bytes >= size, \
         f"expected the {size}-byte body to arrive on {backend}, got {line}"

@@ -17,6 +17,11 @@ From stage 2 on, an earlier stage's tests also run against a later stage's
 program, once per backend: CTest sets KIT_FETCH_ARGS (e.g. `--backend poll`),
 which goes first on every command line, and KIT_BACKEND (`poll`), for the
 few tests whose expectations depend on the backend (fetch_backend()).
+
+The appendix runs stage 1's and stage 5's tests against programs written
+in other event libraries (src/elsewhere/): CTest sets KIT_ELSEWHERE to the
+library's name (`libev`, `poe`, ...). Such a program has no --backend
+option (backend_args()), and its library chooses how it waits (elsewhere()).
 """
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ REASONS = {"refused", "timeout", "reset", "bad-response", "too-large", "resolve"
 # deadline is --timeout for the whole run from stage 1 on, and for each call of
 # each target in stage 0, so a run may take timeout x targets; the grace covers
 # start-up and sanitizers. Without --timeout: NO_TIMEOUT_LIMIT_SECONDS.
-HANG_GRACE_SECONDS = 4.0
+HANG_GRACE_SECONDS = 8.0
 NO_TIMEOUT_LIMIT_SECONDS = 60.0
 
 # /proc/PID/syscall gives a number; the names of the calls a fetch can block in.
@@ -130,6 +135,17 @@ class Run:
 def fetch_backend() -> str | None:
     """The backend the program runs on (KIT_BACKEND), None when it has no choice."""
     return os.environ.get("KIT_BACKEND") or None
+
+
+def elsewhere() -> str | None:
+    """The library of an appendix program under test (KIT_ELSEWHERE), None for the kit's."""
+    return os.environ.get("KIT_ELSEWHERE") or None
+
+
+def backend_args(backend: str) -> list[str]:
+    """The options that choose `backend`: none for an appendix program, whose
+    library has its own way to wait (its "backend" is the library's name)."""
+    return [] if elsewhere() else ["--backend", backend]
 
 
 def backends_under_test(default: list[str]) -> list[str]:
@@ -327,9 +343,11 @@ def check_report(run: Run, urls: list[str]) -> None:
         f"expected exit status {expected_exit}, got {run.returncode}; stderr: {run.stderr!r}"
 
 
-def interrupt_while_running(program: Running, every_s: float, limit: int) -> int:
-    """Sends SIGUSR1 to `program` every `every_s` seconds until it ends, at most
-    `limit` times, and returns how many were sent. The first signal must not
+def interrupt_while_running(program: Running, every_s: float, limit: int,
+                            until=lambda: False) -> int:
+    """Sends SIGUSR1 to `program` every `every_s` seconds until it ends or
+    `until()` is true, at most `limit` times, and returns how many were
+    sent. The first signal must not
     come before main() has installed its handler, or it kills the program:
     on Linux this waits for the handler (/proc); elsewhere the caller must
     first see the program connect (fetch_main() installs it before any connect)."""
@@ -337,7 +355,7 @@ def interrupt_while_running(program: Running, every_s: float, limit: int) -> int
         assert program.wait_for_signal_mask("SigCgt", 1 << (int(signal.SIGUSR1) - 1)), \
             "expected the program to catch SIGUSR1 (SigCgt in /proc/PID/status), got it not caught"
     sent = 0
-    while sent < limit and program.running():
+    while sent < limit and program.running() and not until():
         program.proc.send_signal(signal.SIGUSR1)
         sent += 1
         time.sleep(every_s)

@@ -1,9 +1,11 @@
 """Lessons quote code that exists.
 
-Every C++ block in lessons/*.md is preceded by `<!-- quote: PATH -->` and
-must appear, line for line, in that file (indentation may be shifted as a
+Every C++ block in lessons/*.md (and every C and Perl block: the appendix
+quotes other libraries) is preceded by `<!-- quote: PATH -->` and must
+appear, line for line, in that file (indentation may be shifted as a
 whole). When the source changes, this test points at the lesson to update.
-Each lesson also ends with the command that checks its exercise.
+Each stage's lesson also ends with the command that checks its exercise;
+the appendix (lessons/appendix-*.md) has no exercise.
 
 The STRUCTURED lessons are also built to teach, and this file checks their
 form: they open with what the learner will be able to do; every measured
@@ -21,17 +23,18 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]-*.md"))
-STRUCTURED = {"01", "02", "03", "05"}
+STRUCTURED = {"00", "01", "02", "03", "04", "05", "06"}
 OBJECTIVES = "**By the end of this lesson you will be able to:**"
 PREDICT = "**Predict.**"
 IMAGE = re.compile(r"!\[[^\]]*\]\((?P<src>[^)]+)\)")
 MEASURED_MARKER = re.compile(r"<!-- measured: \S.*?-->")
 NUMBER_CELL = re.compile(r"^[—\d.,]+\s*[×%]?$")
-BLOCK = re.compile(r"(?:<!-- quote: (?P<path>\S+) -->\n)?```cpp\n(?P<code>.*?)```", re.S)
+APPENDICES = sorted((ROOT / "lessons").glob("appendix-*.md"))
+BLOCK = re.compile(r"(?:<!-- quote: (?P<path>\S+) -->\n)?```(?:cpp|c|perl)\n(?P<code>.*?)```", re.S)
 
 
 def quoted_blocks():
-    for lesson in LESSONS:
+    for lesson in LESSONS + APPENDICES:
         for match in BLOCK.finditer(lesson.read_text(encoding="utf-8")):
             yield pytest.param(lesson, match["path"], match["code"],
                                id=f"{lesson.name}:{match['code'].splitlines()[0].strip()[:40]}")

@@ -42,6 +42,7 @@ TEST(ResponseParser, CountsBodyBytesAcrossArbitrarySplits) {
         ASSERT_TRUE(outcome.ok) << "split at " << split;
         EXPECT_EQ(outcome.status, 200);
         EXPECT_EQ(outcome.body_bytes, 10U);
+        EXPECT_EQ(parser.body(), "0123456789") << "split at " << split;
     }
 }
 

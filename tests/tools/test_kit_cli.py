@@ -273,6 +273,7 @@ def test_list_works_on_the_real_tree():
                             capture_output=True, text=True, env=kit_env(), timeout=60)
     assert result.returncode == 0, result.stderr
     assert "00" in result.stdout and "stages" in result.stdout
+    assert "read lessons/appendix-elsewhere.md" in result.stdout  # the appendix has no check
 
 
 # --- hint -------------------------------------------------------------------
@@ -960,16 +961,17 @@ def test_kit_demo_track_exercise_runs_only_what_you_passed(demo_tree, fake_tools
 def test_a_demo_scenario_is_one_row_of_the_table():
     import demo as demo_tool
 
-    def pool(args, trace_dir):  # what stage 6 would add: one function ...
+    def example(args, trace_dir):  # what a later stage adds: one function ...
         raise AssertionError("not run here")
 
-    row = demo_tool.Scenario("--pool", 6, False, pool, "a thread pool", "blocking work")
+    row = demo_tool.Scenario("--example", 7, False, example, "an example", "a later stage")
     table = demo_tool.SCENARIOS
     try:
         demo_tool.SCENARIOS = table + [row]  # ... and one row
-        assert demo_tool.parse_args(["--pool"]).scenario is row
+        assert demo_tool.parse_args(["--example"]).scenario is row
         assert demo_tool.parse_args([]).scenario is table[0]
         assert demo_tool.parse_args(["--timeouts"]).scenario.first_stage == 5
+        assert demo_tool.parse_args(["--pool"]).scenario.first_stage == 6
     finally:
         demo_tool.SCENARIOS = table
 

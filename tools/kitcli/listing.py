@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from kitcli.progress import changed_since_check, load_progress, next_stage_to_do, stage_record
 from kitcli.stages import all_stages
-from kitcli.ui import heading, paint, parse_options, relative
+from kitcli.ui import ROOT, heading, paint, parse_options, relative
+
+APPENDIX = ROOT / "lessons" / "appendix-elsewhere.md"
 
 
 def progress_bar(done: int, total: int, width: int = 30) -> str:
@@ -45,6 +47,9 @@ def cmd_list(args: list[str]) -> int:
         if stage == upcoming:
             line += paint("   <- next", "yellow", "bold")
         print(line)
+    if APPENDIX.is_file():  # reading, no exercise: it has no progress to show
+        print(f"  {paint('·', 'dim')} --  {'The same machine elsewhere':<{title_width}}  "
+              + paint(f"appendix: read {relative(APPENDIX)}", "dim"))
     done = sum(1 for s in stages if stage_record(progress, s).get("last_check") == "passed")
     print()
     print("  " + progress_bar(done, len(stages)))
