@@ -20,21 +20,12 @@ import pytest
 from contract import (FAILING_CASES, FAILING_IDS, ODD_BUT_VALID_CASES, ODD_BUT_VALID_IDS,
                       check_failure_stays_alone, check_odd_but_valid, check_one_target,
                       check_usage_error)
-from fetchrun import Running, interrupt_while_running, run_fetch
+from fetchrun import Running, interrupt_while_running, run_fetch, wait_until
 
 LINUX = sys.platform.startswith("linux")
 # A full accept queue makes connect() wait only where the kernel drops the
 # SYN and SO_SNDTIMEO bounds connect(): Linux.
 linux_only = pytest.mark.skipif(not LINUX, reason="needs Linux's full-backlog SYN drop")
-
-
-def wait_until(condition, limit_s: float = 5) -> bool:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.005)
-    return False
 
 
 def test_one_target_reports_status_and_body_bytes(servers):

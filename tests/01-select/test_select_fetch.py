@@ -36,7 +36,7 @@ from contract import (FAILING_CASES, FAILING_IDS, FAILING_SERVERS, ODD_BUT_VALID
                       ODD_BUT_VALID_IDS, check_an_idle_loop_sleeps, check_failure_stays_alone,
                       check_never_connected, check_odd_but_valid, check_one_target,
                       check_usage_error)
-from fetchrun import Running, elsewhere, fetch_backend, run_fetch
+from fetchrun import Running, elsewhere, fetch_backend, run_fetch, wait_until
 
 LINUX = sys.platform.startswith("linux")
 FD_SETSIZE = 1024
@@ -48,15 +48,6 @@ SIGNAL_BIT = {name: 1 << (int(getattr(signal, name)) - 1) for name in ("SIGPIPE"
 
 
 linux_only = pytest.mark.skipif(not LINUX, reason="reads /proc/PID/status (Linux only)")
-
-
-def wait_until(condition, limit_s: float = 5) -> bool:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.005)
-    return False
 
 
 # --- Many targets at once ------------------------------------------------------

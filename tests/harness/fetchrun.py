@@ -301,6 +301,16 @@ def hang_diagnosis(pid: int) -> str:
     return "blocked" + kernel
 
 
+def wait_until(condition, limit_s: float = 5) -> bool:
+    """Polls `condition` until it holds (True) or `limit_s` seconds pass (False)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.005)
+    return False
+
+
 def run_fetch(urls: list[str], *, timeout: float | None = None, args: list[str] = (),
               trace: bool = True, time_limit: float | None = None, check_contract: bool = True,
               prefix: list[str] = ()) -> Run:
