@@ -39,13 +39,13 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -88,6 +88,11 @@ private:
     Clock::time_point end_;
     std::chrono::seconds limit_;
 };
+
+// errno's text; strerror() is not thread-safe, the category's message is.
+std::string os_error(int error) {
+    return std::generic_category().message(error);
+}
 
 double milliseconds(Clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
@@ -169,7 +174,7 @@ Response control_request(int port, const std::string& method, const std::string&
     const sockaddr_in address = server_address(port);
     if (!fd ||
         ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-        throw RunError(method + " " + path + ": cannot connect: " + std::strerror(errno));
+        throw RunError(method + " " + path + ": cannot connect: " + os_error(errno));
     }
     std::string request = method + " " + path +
                           " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
@@ -182,7 +187,7 @@ Response control_request(int port, const std::string& method, const std::string&
     request += "\r\n" + body;
     if (::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
         static_cast<ssize_t>(request.size())) {
-        throw RunError(method + " " + path + ": send failed: " + std::strerror(errno));
+        throw RunError(method + " " + path + ": send failed: " + os_error(errno));
     }
     Response response;
     char buffer[4096];
@@ -190,7 +195,7 @@ Response control_request(int port, const std::string& method, const std::string&
         const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, 0);
         if (n <= 0) {
             throw RunError(method + " " + path + ": no complete answer (" +
-                           (n == 0 ? std::string("closed") : std::strerror(errno)) + ")");
+                           (n == 0 ? "closed" : os_error(errno)) + ")");
         }
         response.bytes.append(buffer, static_cast<std::size_t>(n));
     }
@@ -257,7 +262,7 @@ public:
           request_("GET /chat/get/" + std::to_string(index) +
                    " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(options.port) + "\r\n\r\n") {
         if (!epoll_) {
-            throw RunError(std::string("epoll_create1: ") + std::strerror(errno));
+            throw RunError(std::string("epoll_create1: ") + os_error(errno));
         }
         clients_.resize(static_cast<std::size_t>(options.clients));
     }
@@ -293,7 +298,7 @@ public:
         const sockaddr_in address = server_address(options_.port);
         if (!post || ::connect(post.get(), reinterpret_cast<const sockaddr*>(&address),
                                sizeof address) != 0) {
-            throw RunError(std::string("POST: cannot connect: ") + std::strerror(errno));
+            throw RunError(std::string("POST: cannot connect: ") + os_error(errno));
         }
         const std::string body = json{{"message", text}}.dump();
         const std::string request =
@@ -303,7 +308,7 @@ public:
         const auto start = Clock::now();
         if (::send(post.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
             static_cast<ssize_t>(request.size())) {
-            throw RunError(std::string("POST: send failed: ") + std::strerror(errno));
+            throw RunError(std::string("POST: send failed: ") + os_error(errno));
         }
         const std::size_t open_clients =
             clients_.size() - static_cast<std::size_t>(std::count_if(
@@ -372,20 +377,20 @@ private:
         Client& client = clients_[i];
         client.fd = kit::open_tcp_socket(kit::Blocking::no);
         if (!client.fd) {
-            throw RunError(std::string("socket: ") + std::strerror(errno) +
+            throw RunError(std::string("socket: ") + os_error(errno) +
                            " (ulimit -n is too small for this many clients?)");
         }
         const sockaddr_in address = server_address(options_.port);
         if (::connect(client.fd.get(), reinterpret_cast<const sockaddr*>(&address),
                       sizeof address) != 0 &&
             errno != EINPROGRESS) {
-            throw RunError(std::string("connect: ") + std::strerror(errno));
+            throw RunError(std::string("connect: ") + os_error(errno));
         }
         epoll_event event{};
         event.events = EPOLLOUT;
         event.data.u64 = i;
         if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, client.fd.get(), &event) != 0) {
-            throw RunError(std::string("epoll_ctl: ") + std::strerror(errno));
+            throw RunError(std::string("epoll_ctl: ") + os_error(errno));
         }
     }
 
@@ -397,7 +402,7 @@ private:
         epoll_event events[1024];
         const int n = ::epoll_wait(epoll_.get(), events, 1024, static_cast<int>(wait.count()));
         if (n < 0 && errno != EINTR) {
-            throw RunError(std::string("epoll_wait: ") + std::strerror(errno));
+            throw RunError(std::string("epoll_wait: ") + os_error(errno));
         }
         for (int e = 0; e < n; ++e) {
             const std::size_t i = events[e].data.u64;
@@ -415,12 +420,12 @@ private:
         socklen_t size = sizeof error;
         ::getsockopt(client.fd.get(), SOL_SOCKET, SO_ERROR, &error, &size);
         if (error != 0) {
-            throw RunError("client " + std::to_string(i) + ": connect: " + std::strerror(error));
+            throw RunError("client " + std::to_string(i) + ": connect: " + os_error(error));
         }
         // A fresh socket's send buffer takes the whole request at once.
         if (::send(client.fd.get(), request_.data(), request_.size(), MSG_NOSIGNAL) !=
             static_cast<ssize_t>(request_.size())) {
-            throw RunError("client " + std::to_string(i) + ": send: " + std::strerror(errno));
+            throw RunError("client " + std::to_string(i) + ": send: " + os_error(errno));
         }
         epoll_event event{};
         event.events = EPOLLIN;
@@ -444,7 +449,7 @@ private:
                 return;
             }
             throw RunError("client " + std::to_string(i) + ": connection " +
-                           (n == 0 ? "closed" : std::strerror(errno)) + " before its answer");
+                           (n == 0 ? "closed" : os_error(errno)) + " before its answer");
         }
         client.response.bytes.append(buffer, static_cast<std::size_t>(n));
         if (client.state == Client::State::waiting && client.response.complete()) {
