@@ -35,10 +35,10 @@ def chat_with_fault(folder: Path, right: str, wrong: str) -> list[str]:
     return [node(), str(broken), "--page", str(PAGE)]
 
 
-def load(command: list[str], *args: str) -> subprocess.CompletedProcess:
+def load(command: list[str], *args: str, time_limit: str = "5") -> subprocess.CompletedProcess:
     with ChatServer(command, poll_timeout_s=60) as server:
         return subprocess.run([str(LOAD), "--port", str(server.port), "--clients", "50",
-                               "--time-limit", "3", *args],
+                               "--time-limit", time_limit, *args],
                               capture_output=True, text=True, timeout=30)
 
 
@@ -68,6 +68,6 @@ def test_parked_clients_that_are_never_dropped_fail(tmp_path):
     result = load(chat_with_fault(tmp_path, "if (waiters.delete(waiter)) {", "if (false) {"),
                   "--close", "10")
     assert result.returncode == 1
-    assert "FAIL time limit (3 s) reached while waiting for the server to report 40 parked" \
+    assert "FAIL time limit (5 s) reached while waiting for the server to report 40 parked" \
         in result.stdout
 

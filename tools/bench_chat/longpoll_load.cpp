@@ -221,10 +221,10 @@ Stats chat_stats(int port, const Deadline& deadline) {
 Clock::duration wait_for_parked(int port, long expected, const Deadline& deadline) {
     const auto start = Clock::now();
     for (;;) {
+        deadline.check("the server to report " + std::to_string(expected) + " parked clients");
         if (chat_stats(port, deadline).parked == expected) {
             return Clock::now() - start;
         }
-        deadline.check("the server to report " + std::to_string(expected) + " parked clients");
         std::this_thread::sleep_for(5ms);
     }
 }
