@@ -11,7 +11,8 @@
 // bytes are sent until the last of the N has its complete answer. Every
 // client must get exactly one answer: 200, id K, the text posted. With
 // --close D, the first round closes D parked clients first (as a closed
-// browser tab does) and checks the server's parked count drops by D. With
+// browser tab does) and checks the server's parked count drops by D (and,
+// with --pid, its open fds by at least D). With
 // --pid, the server's VmRSS and Threads are read from /proc/PID/status
 // before the first round's clients connect and once they are parked:
 // bytes per parked client. The last line is "result {JSON}".
@@ -39,7 +40,9 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -241,6 +244,29 @@ std::optional<long> proc_status(pid_t pid, const std::string& field) {
         in.ignore(1 << 16, '\n');
     }
     return std::nullopt;
+}
+
+// How many fds the process has open now (entries of /proc/PID/fd).
+long open_fds(pid_t pid) {
+    std::error_code error;
+    const std::filesystem::directory_iterator fds("/proc/" + std::to_string(pid) + "/fd", error);
+    if (error) {
+        throw RunError("cannot read /proc/" + std::to_string(pid) + "/fd: " + error.message());
+    }
+    return std::distance(std::filesystem::begin(fds), std::filesystem::end(fds));
+}
+
+// Waits until the server holds at most `most` fds: the dropped clients'
+// sockets are really closed, not only forgotten by the chat.
+void wait_for_fds(pid_t pid, long most, const Deadline& deadline) {
+    for (;;) {
+        deadline.check("the server to close the dropped clients' fds (at most " +
+                       std::to_string(most) + " open)");
+        if (open_fds(pid) <= most) {
+            return;
+        }
+        std::this_thread::sleep_for(5ms);
+    }
 }
 
 // One parked client: connects, sends its GET, waits for one answer.
@@ -545,10 +571,18 @@ json run(const Options& options) {
         }
         int open_clients = options.clients;
         if (first && options.close > 0) {
+            const long fds_parked = options.pid != 0 ? open_fds(options.pid) : 0;
             clients.close_first(options.close);
             open_clients -= options.close;
             result["dropped"] = options.close;
             result["drop_ms"] = milliseconds(wait_for_parked(options.port, open_clients, deadline));
+            if (options.pid != 0) {
+                // At most: a control connection open at the first count may
+                // have closed since, never the other way round.
+                wait_for_fds(options.pid, fds_parked - options.close, deadline);
+                result["fds_parked"] = fds_parked;
+                result["fds_after_drop"] = open_fds(options.pid);
+            }
         }
         const std::string text = "fan-out " + std::to_string(round) + " " +
                                  std::to_string(random() % 1'000'000'000) + " ünïcödé";
@@ -594,6 +628,10 @@ int main(int argc, char** argv) {
         if (result.contains("dropped")) {
             std::printf("%d clients closed while parked: the server dropped them in %.1f ms\n",
                         options.close, result["drop_ms"].get<double>());
+            if (result.contains("fds_parked")) {
+                std::printf("server fds: %ld with all parked, %ld after the drop\n",
+                            result["fds_parked"].get<long>(), result["fds_after_drop"].get<long>());
+            }
         }
         if (result.contains("bytes_per_parked")) {
             std::printf(
