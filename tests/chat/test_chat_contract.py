@@ -127,7 +127,10 @@ BAD_BODIES = [
     (json.dumps({"message": "é" * 501}, ensure_ascii=False).encode(), "1002 bytes of UTF-8"),
     (b'{"message": "\xff"}', "not UTF-8"),
     (b'{"message": "\\ud800"}', "a lone surrogate"),
-])
+]
+
+
+@pytest.mark.parametrize("body, what", BAD_BODIES, ids=[what for _, what in BAD_BODIES])
 def test_bad_input_is_a_400_with_a_message(server, body, what):
     before = stats(server)["messages"]
     status, _, answer = post(server, body)
