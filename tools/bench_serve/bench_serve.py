@@ -74,6 +74,7 @@ class Run:
 
     requests: int
     seconds: float
+    bytes: int  # what wrk read: heads and bodies
     cpu_s: float  # the server's CPU time during the run
     errors: dict[str, int]  # wrk's socket errors and non-2xx/3xx answers
     latency_p50_us: int
@@ -82,6 +83,10 @@ class Run:
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def bytes_per_response(self) -> float:
+        return self.bytes / max(self.requests, 1)
 
     @property
     def cpu_us_per_request(self) -> float:
@@ -132,7 +137,8 @@ def measure(server: Server, path: str, connections: int, seconds: float,
     if not server.alive():
         raise BenchError(f"{server.name} exited during the run: {server.output()[-300:]}")
     errors = {kind: report[kind] for kind in ("connect", "read", "write", "timeout", "status")}
-    return Run(report["requests"], report["duration_us"] / 1e6, after - before, errors,
+    return Run(report["requests"], report["duration_us"] / 1e6, report["bytes"],
+               after - before, errors,
                report["latency_p50_us"], report["latency_p99_us"])
 
 
@@ -205,8 +211,9 @@ def problems(rows: list[Row]) -> list[str]:
 
 def table(rows: list[Row], nginx: Row) -> list[str]:
     lines = ["| server | requests/s (median) | spread | CPU µs/request (median) | spread "
-             "| rps / nginx | CPU / nginx | p99 latency (ms) | KiB per idle connection |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| rps / nginx | CPU / nginx | p99 latency (ms) | bytes per response "
+             "| KiB per idle connection |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         rps, cpu = row.median("rps"), row.median("cpu_us_per_request")
         rps_lo, rps_hi = row.spread("rps")
@@ -216,7 +223,8 @@ def table(rows: list[Row], nginx: Row) -> list[str]:
             f"| {row.name} | {rps:,.0f} | {rps_lo:,.0f}–{rps_hi:,.0f} | {cpu:.1f} "
             f"| {cpu_lo:.1f}–{cpu_hi:.1f} | {rps / nginx.median('rps'):.2f} "
             f"| {cpu / nginx.median('cpu_us_per_request'):.2f} "
-            f"| {row.median('latency_p99_us') / 1000:.2f} | {idle} |")
+            f"| {row.median('latency_p99_us') / 1000:.2f} "
+            f"| {row.median('bytes_per_response'):.0f} | {idle} |")
     return lines
 
 

@@ -124,7 +124,9 @@ daemon off;
 pid {dir}/nginx.pid;
 error_log {dir}/error.log warn;
 events {{
-    worker_connections {connections};  # the default 1024 closes idle connections past ~1,000
+    # nginx closes idle keep-alive connections, 32 at a time, once fewer than a
+    # sixteenth of these are free (ngx_drain_connections): twice what we open.
+    worker_connections {connections};
 }}
 http {{
     access_log off;
@@ -194,7 +196,7 @@ def try_nginx(port: int, body: bytes, content_type: str, cpu: int | None, connec
     conf = directory / "nginx.conf"
     conf.write_text(NGINX_CONF.format(
         dir=directory, port=port, body=nginx_string(body), content_type=content_type,
-        connections=connections + 64, nofile=2 * connections + 256, keepalive_s=keepalive_s),
+        connections=2 * connections + 64, nofile=2 * connections + 256, keepalive_s=keepalive_s),
         encoding="ascii")
     log = directory / "error.log"
     with open(directory / "stdout", "wb") as out, open(directory / "stderr", "wb") as err:
