@@ -1,6 +1,6 @@
 // LoopFetch and fetch_on_loop(): the fetch client on the Loop, for any backend.
 //
-// Stage 1's Connection state machine (solutions/01-select/connection.hpp,
+// Stage 1's Connection state machine (src/stages/01-select/connection.hpp,
 // unchanged) driven by the Loop instead of a hand-written select() loop:
 // each connection's fd is watched for what its interest() asks, its
 // callback calls on_ready() and then follows the new interest; the global
