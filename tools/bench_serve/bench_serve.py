@@ -231,8 +231,8 @@ def table(rows: list[Row], nginx: Row) -> list[str]:
 def verdict(row: Row, nginx: Row) -> str:
     rps = row.median("rps") / nginx.median("rps")
     cpu = row.median("cpu_us_per_request") / nginx.median("cpu_us_per_request")
-    return (f"{row.name}: requests/s {rps:.2f}x nginx (bar >= {BAR_RPS}: "
-            f"{'met' if rps >= BAR_RPS else 'missed'}), CPU per request {cpu:.2f}x nginx "
+    return (f"{row.name}: requests/s {rps:.3f}x nginx (bar >= {BAR_RPS}: "
+            f"{'met' if rps >= BAR_RPS else 'missed'}), CPU per request {cpu:.3f}x nginx "
             f"(bar <= {BAR_CPU}: {'met' if cpu <= BAR_CPU else 'missed'})")
 
 
