@@ -8,7 +8,8 @@ A command, not a test (lessons/07-serve.md reads its table):
 
 Three servers run in the same invocation, each pinned with taskset to one
 core (--server-cpu, default 0) while wrk runs pinned to the other
-(--client-cpu, default 1): the kit's serve with /hello answered in the loop
+(--client-cpu, default 1): the kit's serve (--backend epoll unless
+--backend says otherwise) with /hello answered in the loop
 (asynchronous, the default), the same program with --hello-on pool
 (synchronous: two thread hand-offs per request), and nginx with one worker
 and no access log, configured (in a temporary folder) to answer /hello with
@@ -156,8 +157,8 @@ def idle_memory(server: Server, count: int) -> float:
 
 def start_servers(args: argparse.Namespace) -> list[Server]:
     """serve in the loop, serve with --hello-on pool, then nginx with serve's bytes."""
-    common = [*args.serve_option, "--idle-timeout", str(args.keepalive),
-              "--head-timeout", str(args.keepalive)]
+    common = ["--backend", args.backend, *args.serve_option,
+              "--idle-timeout", str(args.keepalive), "--head-timeout", str(args.keepalive)]
     servers: list[Server] = []
     try:
         servers.append(start_kit("kit, /hello in the loop", args.serve, common, args.server_cpu))
@@ -241,8 +242,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--serve", type=Path,
                         default=ROOT / "build" / "release" / "solutions" / "07-serve" / "serve",
                         help="the serve program (default build/release/solutions/07-serve/serve)")
+    parser.add_argument("--backend", default="epoll",
+                        help="serve's backend (default epoll, what nginx uses on Linux)")
     parser.add_argument("--serve-option", action="append", default=[], metavar="OPTION",
-                        help="one more option for serve, e.g. --serve-option=--backend=poll")
+                        help="one more option for serve, e.g. --serve-option=--threads=2")
     parser.add_argument("--rounds", type=int, default=5, help="wrk runs per server (default 5)")
     parser.add_argument("--seconds", type=float, default=5, help="each wrk run (default 5)")
     parser.add_argument("--connections", type=int, default=50, help="wrk's -c (default 50)")
