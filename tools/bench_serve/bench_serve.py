@@ -34,6 +34,11 @@ difference divided by the count; every connection is then asked once more,
 so a server that dropped some is caught, not flattered. Kernel memory for
 the sockets is not in VmRSS and not counted.
 
+--syscalls instead counts the system calls per request: one wrk run per
+server with `strace -c -f` attached to the serving process (all its
+threads), each call's count divided by wrk's requests. strace slows every
+call a lot, so that run's speed means nothing; the counts do.
+
 Exit 1 if a run had socket errors or non-2xx answers, served no requests,
 a connection was dropped, or a server did not start or exit cleanly (exit
 0 after SIGTERM). Those are the only checks of the smoke run, a CTest test:
@@ -51,9 +56,11 @@ import argparse
 import json
 import os
 import resource
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,6 +204,45 @@ def run_rounds(servers: list[Server], rows: list[Row], args: argparse.Namespace)
                   file=sys.stderr, flush=True)
 
 
+def syscalls(server: Server, args: argparse.Namespace) -> tuple[int, dict[str, int]]:
+    """wrk's requests and strace's count per system call, for one run under strace -c -f."""
+    with tempfile.TemporaryDirectory(prefix="bench-serve-strace-") as directory:
+        out = Path(directory) / "strace.txt"
+        try:
+            tracer = subprocess.Popen(["strace", "-c", "-f", "-p", str(server.pid), "-o", str(out)],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise BenchError("strace is not installed: apt-get install strace") from None
+        time.sleep(0.5)  # attached to every thread before the load begins
+        run = measure(server, args.path, args.connections, args.seconds, args.client_cpu)
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(timeout=30)
+        counts = {}
+        for line in out.read_text(encoding="ascii", errors="replace").splitlines():
+            words = line.split()
+            # "% time  seconds  usecs/call  calls  [errors]  syscall"
+            if len(words) >= 5 and words[3].isdigit() and words[-1] != "total":
+                counts[words[-1]] = int(words[3])
+    if not counts:
+        raise BenchError(f"strace counted nothing for {server.name} (ptrace not allowed?)")
+    return run.requests, counts
+
+
+def syscall_table(servers: list[Server], args: argparse.Namespace) -> list[str]:
+    per_request = []
+    for server in servers:
+        requests, counts = syscalls(server, args)
+        per_request.append({name: count / max(requests, 1) for name, count in counts.items()})
+    names = sorted({name for table in per_request for name, value in table.items()
+                    if value >= 0.01}, key=lambda n: -max(t.get(n, 0) for t in per_request))
+    lines = ["| system call per request | " + " | ".join(s.name for s in servers) + " |",
+             "|---|" + "---:|" * len(servers)]
+    for name in names + ["all"]:
+        cells = [sum(t.values()) if name == "all" else t.get(name, 0.0) for t in per_request]
+        lines.append(f"| {name} | " + " | ".join(f"{value:.2f}" for value in cells) + " |")
+    return lines
+
+
 def problems(rows: list[Row]) -> list[str]:
     """What makes the runs wrong, not slow: no requests, socket errors, non-2xx answers."""
     found = []
@@ -258,6 +304,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--client-cpu", type=int, default=1, help="wrk's core (default 1)")
     parser.add_argument("--no-pin", action="store_true", help="no taskset (a one-core machine)")
     parser.add_argument("--no-warmup", action="store_true", help="skip the 1 s warm-up runs")
+    parser.add_argument("--syscalls", action="store_true",
+                        help="count system calls per request under strace -c -f instead")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.seconds <= 0 or args.connections < 1 or args.idle < 0:
         parser.error("--rounds, --seconds and --connections must be positive, --idle >= 0")
@@ -278,21 +326,25 @@ def raise_fd_limit(need: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    command = " ".join(["bench_serve.py", *(argv if argv is not None else sys.argv[1:])])
     rows = [Row("kit, /hello in the loop"), Row("kit, /hello on the pool"), Row("nginx, 1 worker")]
-    load_before = os.getloadavg()
+    load_before = os.getloadavg()[0]
     servers: list[Server] = []
+    counted: list[str] = []
     try:
         raise_fd_limit(args.idle + 1024)
         servers = start_servers(args)
         pins = ("unpinned" if args.no_pin else
                 f"servers on CPU {args.server_cpu}, wrk on CPU {args.client_cpu}")
-        print(f"{args.rounds} round(s) of wrk -t1 -c{args.connections} -d{args.seconds:g}s "
-              f"{args.path} per server, {pins}; {os.cpu_count()} CPUs, load average "
-              f"{load_before[0]:.2f} before", file=sys.stderr, flush=True)
-        run_rounds(servers, rows, args)
-        if args.idle:
-            for server, row in zip(servers, rows):
-                row.idle_kib_per_connection = idle_memory(server, args.idle)
+        print(f"wrk -t1 -c{args.connections} -d{args.seconds:g}s {args.path}, {pins}; "
+              f"{os.cpu_count()} CPUs, load average {load_before:.2f}", file=sys.stderr, flush=True)
+        if args.syscalls:
+            counted = syscall_table(servers, args)
+        else:
+            run_rounds(servers, rows, args)
+            if args.idle:
+                for server, row in zip(servers, rows):
+                    row.idle_kib_per_connection = idle_memory(server, args.idle)
     except BenchError as error:
         print(f"bench_serve: {error}", file=sys.stderr)
         return 1
@@ -303,14 +355,18 @@ def main(argv: list[str] | None = None) -> int:
         if code != 0:
             print(f"bench_serve: {name} exited with {code} after SIGTERM, not 0", file=sys.stderr)
             status = 1
+    if args.syscalls:
+        print(f"`{command}`: one wrk -t1 -c{args.connections} -d{args.seconds:g}s run per server "
+              f"under strace -c -f (its speed means nothing, its counts do)\n")
+        print("\n".join(counted))
+        return status
     found = problems(rows)
     for problem in found:
         print(f"bench_serve: {problem}", file=sys.stderr)
     load_after = os.getloadavg()[0]
-    print(f"`{' '.join(['bench_serve.py', *(argv if argv is not None else sys.argv[1:])])}`: "
-          f"{args.rounds} round(s) of {args.seconds:g} s, wrk -t1 -c{args.connections}, "
-          f"{args.idle} idle connections; {os.cpu_count()} CPUs, load average "
-          f"{load_before[0]:.2f} before, {load_after:.2f} after, {time.strftime('%Y-%m-%d')}\n")
+    print(f"`{command}`: {args.rounds} round(s) of {args.seconds:g} s, wrk -t1 "
+          f"-c{args.connections}, {args.idle} idle connections; {os.cpu_count()} CPUs, load "
+          f"average {load_before:.2f} before, {load_after:.2f} after, {time.strftime('%Y-%m-%d')}\n")
     for line in table(rows, rows[-1]):
         print(line)
     print()
