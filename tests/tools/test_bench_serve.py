@@ -93,7 +93,7 @@ def test_a_malformed_answer_is_refused(raw):
 def test_errors_and_empty_runs_are_problems_but_slowness_is_not():
     def run(requests, **errors):
         counts = dict.fromkeys(("connect", "read", "write", "timeout", "status"), 0) | errors
-        return bench_serve.Run(requests, 1.0, 100 * requests, 0.5, counts, 100, 900)
+        return bench_serve.Run(requests, 1.0, 100 * requests, 0.5, 0, counts, 100, 900)
 
     slow = bench_serve.Row("slow", [run(10)])
     assert bench_serve.problems([slow]) == []

@@ -23,7 +23,8 @@ in a rotating order (no server always runs first after a quiet moment).
 For each run: requests per second from wrk, and the server's CPU time per
 request, utime + stime of the serving process (all its threads; nginx's
 worker) from /proc/PID/stat before and after, divided by wrk's request
-count. The table shows medians over the rounds, the spread, and the ratios
+count, and its context switches per request (all threads,
+/proc/PID/task/*/status). The table shows medians over the rounds, the spread, and the ratios
 kit / nginx, against the bar of lesson 7 (issue 13): requests per second
 at least 0.9x nginx's, CPU per request at most 1.1x nginx's.
 
@@ -84,6 +85,7 @@ class Run:
     seconds: float
     bytes: int  # what wrk read: heads and bodies
     cpu_s: float  # the server's CPU time during the run
+    switches: int  # the server's context switches during the run, all threads
     errors: dict[str, int]  # wrk's socket errors and non-2xx/3xx answers
     latency_p50_us: int
     latency_p99_us: int
@@ -95,6 +97,10 @@ class Run:
     @property
     def bytes_per_response(self) -> float:
         return self.bytes / max(self.requests, 1)
+
+    @property
+    def switches_per_request(self) -> float:
+        return self.switches / max(self.requests, 1)
 
     @property
     def cpu_us_per_request(self) -> float:
@@ -139,14 +145,14 @@ def wrk(url: str, path: str, connections: int, seconds: float, cpu: int | None) 
 
 def measure(server: Server, path: str, connections: int, seconds: float,
             cpu: int | None) -> Run:
-    before = server.cpu_seconds()
+    before, switches_before = server.cpu_seconds(), server.context_switches()
     report = wrk(server.url, path, connections, seconds, cpu)
-    after = server.cpu_seconds()
+    after, switches_after = server.cpu_seconds(), server.context_switches()
     if not server.alive():
         raise BenchError(f"{server.name} exited during the run: {server.output()[-300:]}")
     errors = {kind: report[kind] for kind in ("connect", "read", "write", "timeout", "status")}
     return Run(report["requests"], report["duration_us"] / 1e6, report["bytes"],
-               after - before, errors,
+               after - before, switches_after - switches_before, errors,
                report["latency_p50_us"], report["latency_p99_us"])
 
 
@@ -258,9 +264,9 @@ def problems(rows: list[Row]) -> list[str]:
 
 def table(rows: list[Row], nginx: Row) -> list[str]:
     lines = ["| server | requests/s (median) | spread | CPU µs/request (median) | spread "
-             "| rps / nginx | CPU / nginx | p99 latency (ms) | bytes per response "
-             "| KiB per idle connection |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| rps / nginx | CPU / nginx | context switches per request | p99 latency (ms) "
+             "| bytes per response | KiB per idle connection |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         rps, cpu = row.median("rps"), row.median("cpu_us_per_request")
         rps_lo, rps_hi = row.spread("rps")
@@ -270,6 +276,7 @@ def table(rows: list[Row], nginx: Row) -> list[str]:
             f"| {row.name} | {rps:,.0f} | {rps_lo:,.0f}–{rps_hi:,.0f} | {cpu:.1f} "
             f"| {cpu_lo:.1f}–{cpu_hi:.1f} | {rps / nginx.median('rps'):.2f} "
             f"| {cpu / nginx.median('cpu_us_per_request'):.2f} "
+            f"| {row.median('switches_per_request'):.2f} "
             f"| {row.median('latency_p99_us') / 1000:.2f} "
             f"| {row.median('bytes_per_response'):.0f} | {idle} |")
     return lines

@@ -50,6 +50,19 @@ class Server:
         utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
         return (utime + stime) / TICKS_PER_S
 
+    def context_switches(self) -> int:
+        """Voluntary and involuntary context switches of all the serving process's threads."""
+        total = 0
+        for task in Path(f"/proc/{self.pid}/task").iterdir():
+            try:
+                status = (task / "status").read_text(encoding="ascii")
+            except FileNotFoundError:  # a thread that ended meanwhile
+                continue
+            for line in status.splitlines():
+                if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                    total += int(line.split()[1])
+        return total
+
     def rss_kib(self) -> int:
         """VmRSS of the serving process in KiB (/proc/PID/status)."""
         for line in Path(f"/proc/{self.pid}/status").read_text(encoding="ascii").splitlines():
