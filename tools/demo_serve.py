@@ -541,9 +541,10 @@ def plot(runs: list[ServeRun], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
 
+    plt.rcParams.update({"font.size": 14})  # read from the back of a classroom
     charts = [run_lines(run) for run in runs]
     heights = [len(lanes) + len(rows) + 1 for lanes, rows in charts]
-    fig, axes = plt.subplots(len(runs), 1, figsize=(12, 1.0 + 0.42 * sum(heights)), dpi=100,
+    fig, axes = plt.subplots(len(runs), 1, figsize=(12, 1.2 + 0.5 * sum(heights)), dpi=100,
                              sharex=True, gridspec_kw={"height_ratios": heights})
     end = max(run.end_ms for run in runs) / 1000
     for ax, run, (lanes, rows) in zip(axes, runs, charts):
@@ -559,16 +560,16 @@ def plot(runs: list[ServeRun], path: Path) -> None:
             colour = "#f28e1c" if is_lane else ("#2e9d4a" if line.ok else "#d62728")
             ax.broken_barh([(s / 1000, max((e - s) / 1000, end / 400)) for s, e in line.spans],
                            (y - 0.35, 0.7), facecolors=colour)
-            ax.text(end * 1.01, y, line.note, va="center", fontsize=10)
+            ax.text(end * 1.01, y, line.note, va="center", fontsize=13)
             labels.append(line.label)
             y += 1
         ax.set_yticks(range(len(labels)), labels)
         ax.set_ylim(-0.7, len(labels) - 0.3)
-        ax.set_title(run.title, loc="left", fontsize=12)
+        ax.set_title(run.title, loc="left", fontsize=15)
         ax.grid(axis="x", color="#dddddd")
-        ax.set_xlim(0, end * 1.25)
-    axes[-1].set_xlabel("seconds (orange: an application running on that thread; "
-                        "green: a request, sent to answered)")
+        ax.set_xlim(0, end * 1.4)
+    axes[-1].set_xlabel("seconds · orange: an application running on that thread · "
+                        "green: a request, sent to answered")
     fig.tight_layout()
     fig.savefig(path, metadata={"Software": None})
     plt.close(fig)
