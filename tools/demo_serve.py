@@ -231,10 +231,11 @@ def lanes_from_trace(trace: dict, requests: list[Request]) -> list[Lane]:
 
 def run_both(program: Path, backend: list[str], trace_dir: Path) -> tuple[ServeRun, ServeRun]:
     """/slow on the pool, then in the loop, with /stats and /hello in between."""
-    pooled = run_service(f"/slow on the pool: serve --threads {THREADS} {' '.join(backend)}".rstrip(),
+    options = " ".join(backend)
+    pooled = run_service(f"/slow on the pool: serve --threads {THREADS} {options}".rstrip(),
                          program, backend, trace_dir / f"{program.parent.name}.serve.pool.json")
     looped = run_service(f"/slow in the loop: serve --threads {THREADS} --slow-on loop "
-                         f"{' '.join(backend)}".rstrip(), program, [*backend, "--slow-on", "loop"],
+                         f"{options}".rstrip(), program, [*backend, "--slow-on", "loop"],
                          trace_dir / f"{program.parent.name}.serve.loop.json")
     return pooled, looped
 
@@ -249,192 +250,6 @@ def compare_serve(args: argparse.Namespace, trace_dir: Path) -> demo.Demo:
              f"{' and '.join(FAST_PATHS)}. Stage {demo.stage_number(program)}'s serve runs twice.")
     return demo.Demo(intro, [], serve_effect(*runs),
                      show=lambda result, color, style: show(result, list(runs), color, style))
-
-
-def waited_ms(self) -> float | None:
-        return None if self.answered_ms is None else self.answered_ms - self.sent_ms
-
-
-@dataclass
-class Lane:
-    """One thread of the server: the spans in which an application ran there."""
-
-    name: str  # "loop", "pool-1", ...
-    spans: list[tuple[float, float, str]] = field(default_factory=list)  # start, end, target
-
-
-@dataclass
-class ServeRun:
-    """One run of the service, ready to draw."""
-
-    title: str
-    lanes: list[Lane]
-    requests: list[Request]
-
-    @property
-    def end_ms(self) -> float:
-        ends = [r.answered_ms or r.sent_ms for r in self.requests]
-        ends += [end for lane in self.lanes for _, end, _ in lane.spans]
-        return max(ends, default=0.0)
-
-
-# --- Running the service ---------------------------------------------------
-
-
-def serve_programs(directory: Path) -> dict[int, Path]:
-    """Stage number -> serve program, for every NN-name/serve under directory."""
-    programs = {}
-    if directory.is_dir():
-        for stage_dir in directory.iterdir():
-            match = re.match(r"^(\d\d)-", stage_dir.name)
-            program = stage_dir / "serve"
-            if match and program.is_file() and os.access(program, os.X_OK):
-                programs[int(match.group(1))] = program
-    return programs
-
-
-def choose_serve_program(args: argparse.Namespace) -> Path:
-    """--stage N, or the newest stage with a serve program; stage 7 or later."""
-    directory = demo.track_dir(args.build_dir, args.track)
-    programs = serve_programs(directory)
-    needs = f"--serve needs stage {SERVE_STAGE} or later (the HTTP service)"
-    if args.stage is not None and args.stage < SERVE_STAGE:
-        raise demo.DemoError(f"{needs}, not --stage {args.stage}")
-    stage = args.stage if args.stage is not None else max(programs, default=None)
-    if stage is None or stage not in programs:
-        raise demo.DemoError(f"{needs}; no {directory}/{stage or SERVE_STAGE:02d}-*/serve; "
-                             f"{demo.BUILD_HINT}")
-    return programs[stage]
-
-
-def ask(port: int, path: str, began: float) -> Request:
-    """One GET on its own connection; the answer is read whole (Content-Length)."""
-    request = Request(path, (time.monotonic() - began) * 1000)
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=CLIENT_LIMIT_S) as sock:
-            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                         "Connection: close\r\n\r\n".encode("ascii"))
-            data = b""
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-                head, blank, body = data.partition(b"\r\n\r\n")
-                length = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head)
-                if blank and length and len(body) >= int(length.group(1)):
-                    break
-        match = re.match(rb"HTTP/1\.[01] (\d{3}) ", data)
-        if match:
-            request.status = int(match.group(1))
-            request.answered_ms = (time.monotonic() - began) * 1000
-    except OSError:
-        pass  # no answer: the row says so
-    return request
-
-
-def start_serve(command: list[str]) -> tuple[subprocess.Popen, int]:
-    """Starts serve; returns it and the port of its first line."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               stdin=subprocess.DEVNULL, text=True)
-    first: list[str] = []
-    reader = threading.Thread(target=lambda: first.append(process.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(START_LIMIT_S)
-    match = LISTENING.match(first[0].strip()) if first else None
-    if not match:
-        process.kill()
-        _, err = process.communicate()
-        raise demo.DemoError(f"serve did not say 'listening on ...' within {START_LIMIT_S} s "
-                             f"({(err.strip() or 'no output').splitlines()[-1]})")
-    # Keep reading its output, so that a chatty server never blocks on a full pipe.
-    for stream in (process.stdout, process.stderr):
-        threading.Thread(target=stream.read, daemon=True).start()
-    return process, int(match.group(1))
-
-
-def run_service(title: str, program: Path, options: list[str], trace_file: Path) -> ServeRun:
-    """serve with these options; the slow clients, then the quick ones; then SIGTERM."""
-    trace_file.parent.mkdir(parents=True, exist_ok=True)
-    trace_file.unlink(missing_ok=True)
-    process, port = start_serve([str(program), "--port", "0", "--threads", str(THREADS),
-                                 "--trace", str(trace_file), *options])
-    try:
-        began = time.monotonic()
-        results: list[Request] = []
-        lock = threading.Lock()
-
-        def client(path: str) -> None:
-            answer = ask(port, path, began)
-            with lock:
-                results.append(answer)
-
-        slow = [threading.Thread(target=client, args=(f"/slow?ms={SLOW_MS}",))
-                for _ in range(SLOW_CLIENTS)]
-        for thread in slow:
-            thread.start()
-            time.sleep(0.01)  # accepted in this order, so the first lines up the clocks
-        time.sleep(FAST_AFTER_S)
-        fast = [threading.Thread(target=client, args=(path,)) for path in FAST_PATHS]
-        for thread in fast:
-            thread.start()
-        for thread in slow + fast:
-            thread.join(CLIENT_LIMIT_S)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=CLIENT_LIMIT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise demo.DemoError("serve did not exit within "
-                                 f"{CLIENT_LIMIT_S} s of SIGTERM; killed it") from None
-    if code != 0:
-        raise demo.DemoError(f"serve exited with {code} after SIGTERM, not 0")
-    try:
-        trace = json.loads(trace_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise demo.DemoError(f"serve wrote no trace to {trace_file}") from None
-    requests = sorted(results, key=lambda r: r.sent_ms)
-    return ServeRun(title, lanes_from_trace(trace, requests), requests)
-
-
-def lanes_from_trace(trace: dict, requests: list[Request]) -> list[Lane]:
-    """The server's lanes, on the clients' clock (its first accept = the first request sent)."""
-    events = trace.get("traceEvents", [])
-    names = {e["tid"]: e["args"]["name"] for e in events
-             if e.get("ph") == "M" and e.get("name") == "thread_name"}
-    accepts = [e["ts"] / 1000 for e in events if e.get("name") == "accepted"]
-    shift = (requests[0].sent_ms if requests else 0.0) - (min(accepts) if accepts else 0.0)
-    lanes = {tid: Lane(name) for tid, name in sorted(names.items())}
-    for event in events:
-        if event.get("ph") == "X" and event.get("name") == "app":
-            start = event["ts"] / 1000 + shift
-            lane = lanes.setdefault(event["tid"], Lane(f"thread {event['tid']}"))
-            lane.spans.append((start, start + event.get("dur", 0) / 1000,
-                               str(event.get("args", {}).get("target", "?"))))
-    # The loop, and the workers that ran something (an idle worker is one more empty line).
-    return [lane for tid, lane in sorted(lanes.items()) if tid == 0 or lane.spans]
-
-
-# --- The scenario ------------------------------------------------------------
-
-
-def compare_serve(args: argparse.Namespace, trace_dir: Path) -> demo.Demo:
-    """/slow on the pool, then in the loop, with /stats and /hello in between."""
-    program = choose_serve_program(args)
-    print(f"Running {program.parent.name}/serve twice, with four clients each...", flush=True)
-    backend = ["--backend", args.backend] if args.backend else []
-    runs = [run_service(f"/slow on the pool: serve --threads {THREADS} {' '.join(backend)}".rstrip(),
-                        program, backend, trace_dir / f"{program.parent.name}.serve.pool.json"),
-            run_service(f"/slow in the loop: serve --threads {THREADS} --slow-on loop "
-                        f"{' '.join(backend)}".rstrip(),
-                        program, [*backend, "--slow-on", "loop"],
-                        trace_dir / f"{program.parent.name}.serve.loop.json")]
-    intro = (f"{SLOW_CLIENTS} clients ask for /slow?ms={SLOW_MS} (a worker sleeps "
-             f"{SLOW_MS / 1000:g} s); {FAST_AFTER_S:g} s later two more ask for "
-             f"{' and '.join(FAST_PATHS)}. Stage {demo.stage_number(program)}'s serve runs twice.")
-    return demo.Demo(intro, [], serve_effect(*runs), show=lambda d, color, style: show(
-        d, runs, color, style))
 
 
 def waited(run: ServeRun, path: str) -> str:
@@ -584,9 +399,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend")
     args = parser.parse_args(argv)
     args.track = "solution"
-    program = choose_serve_program(args)
-    runs = run_both(program, ["--backend", args.backend] if args.backend else [],
-                    args.build_dir / "demo")
+    try:
+        program = choose_serve_program(args)
+        runs = run_both(program, ["--backend", args.backend] if args.backend else [],
+                        args.build_dir / "demo")
+    except demo.DemoError as error:
+        print(f"demo_serve: {error}", file=sys.stderr)
+        return 1
     plot(runs, args.plot)
     print(serve_effect(*runs))
     print(f"wrote {args.plot}")

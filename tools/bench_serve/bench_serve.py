@@ -133,7 +133,8 @@ def wrk(url: str, path: str, connections: int, seconds: float, cpu: int | None) 
         result = subprocess.run(command, capture_output=True, text=True, check=False,
                                 timeout=seconds + WRK_EXTRA_S)
     except FileNotFoundError:
-        raise BenchError("wrk is not installed: apt-get install wrk (tools/setup.sh does)") from None
+        raise BenchError("wrk is not installed: apt-get install wrk "
+                         "(tools/setup.sh does)") from None
     except subprocess.TimeoutExpired:
         raise BenchError(f"wrk ran longer than {seconds + WRK_EXTRA_S:g} s against {url}") from None
     for line in result.stdout.splitlines():
@@ -271,7 +272,8 @@ def table(rows: list[Row], nginx: Row) -> list[str]:
         rps, cpu = row.median("rps"), row.median("cpu_us_per_request")
         rps_lo, rps_hi = row.spread("rps")
         cpu_lo, cpu_hi = row.spread("cpu_us_per_request")
-        idle = "—" if row.idle_kib_per_connection is None else f"{row.idle_kib_per_connection:.2f}"
+        idle = row.idle_kib_per_connection
+        idle = "—" if idle is None else f"{idle:.2f}"
         lines.append(
             f"| {row.name} | {rps:,.0f} | {rps_lo:,.0f}–{rps_hi:,.0f} | {cpu:.1f} "
             f"| {cpu_lo:.1f}–{cpu_hi:.1f} | {rps / nginx.median('rps'):.2f} "
@@ -373,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     load_after = os.getloadavg()[0]
     print(f"`{command}`: {args.rounds} round(s) of {args.seconds:g} s, wrk -t1 "
           f"-c{args.connections}, {args.idle} idle connections; {os.cpu_count()} CPUs, load "
-          f"average {load_before:.2f} before, {load_after:.2f} after, {time.strftime('%Y-%m-%d')}\n")
+          f"average {load_before:.2f} before, {load_after:.2f} after, "
+          f"{time.strftime('%Y-%m-%d')}\n")
     for line in table(rows, rows[-1]):
         print(line)
     print()

@@ -144,7 +144,7 @@ events {{
 http {{
     access_log off;
     keepalive_timeout {keepalive_s}s;
-    keepalive_requests 1000000000;  # the default 1000 would reconnect wrk's clients; serve never does
+    keepalive_requests 1000000000;  # the default 1000 reconnects wrk's clients; serve never does
     client_body_temp_path {dir}/body;
     proxy_temp_path {dir}/proxy;
     fastcgi_temp_path {dir}/fastcgi;
