@@ -28,6 +28,7 @@ packages=(
   libanyevent-perl libev-perl libevent-perl libpoe-perl  # the appendix: stage 5's fetch in Perl's event machines
   clang libclang-rt-14-dev                         # libFuzzer for the request parser's fuzz test
   nlohmann-json3-dev                               # stage 8: the chat's JSON, and its load tool
+  wrk nginx-light                                  # stage 7's benchmark: serve against nginx (bench-serve)
 )
 # Debian's npm conflicts with NodeSource's nodejs, which bundles npm:
 # ask for nodejs and npm only when there is no npm at all.
