@@ -5,10 +5,12 @@
 #include "connection_timers.hpp"
 #include "timer_queue.hpp"
 
+#include <utility>
+
 namespace kit {
 
 void fetch_with_timers(Loop& loop, const FetchOptions& options, FetchLog& log, Reads reads) {
-    fetch_with_timers_starting(loop, options, log, reads,
+    fetch_with_timers_starting(loop, options, log, std::move(reads),
                                [](LoopFetch& fetch, const std::vector<Url>& targets) {
                                    for (const Url& url : targets) {
                                        fetch.start(url);
@@ -21,7 +23,7 @@ void fetch_with_timers_starting(Loop& loop, const FetchOptions& options, FetchLo
     TimerQueue timers;
     loop.add_source(timers);
     ConnectionTimers guards(timers, options);
-    LoopFetch fetch(loop, log, reads, guards.hooks());
+    LoopFetch fetch(loop, log, std::move(reads), guards.hooks());
     guards.fail_through(fetch);
     start(fetch, options.targets);
     fetch.stall_first_read(options.stall);

@@ -145,7 +145,7 @@ void fetch_with_pool(Loop& loop, const FetchOptions& options, FetchLog& log, Rea
             steps.process(target, outcome);
         });
     }
-    fetch_with_timers_starting(loop, options, log, reads,
+    fetch_with_timers_starting(loop, options, log, std::move(reads),
                                [&steps](LoopFetch& fetch, const std::vector<Url>& targets) {
                                    steps.start(fetch, targets);
                                });
