@@ -4,22 +4,26 @@
 //     cmake --preset release
 //     cmake --build --preset release --target bench-post
 //     build/release/tools/bench_post/bench-post [--posts N] [--wakes W] [--rounds R]
+//                                                [--only kit|libuv|libev|asio]
 //
 // Two measurements, each library on epoll (the kit's "epoll" backend):
-// - throughput: one producer thread posts N tiny handlers (each adds one
-//   to a counter) into a loop running on the main thread; wall time from
-//   the first post to the last handler, per handler. libuv and libev have
-//   no queue of their own: each gets the usual one, a mutex-guarded vector
-//   swapped out by the uv_async_t / ev_async callback, and the library's
-//   coalescing send (uv_async_send, ev_async_send). Asio's io_context has
-//   its own queue: asio::post.
+// - throughput: one producer thread posts N tiny handlers (each captures
+//   one pointer and adds one to a counter: see Tally) into a loop running
+//   on the main thread; wall time from the first post to the last
+//   handler, per handler. libuv and libev have no queue of their own:
+//   each gets the usual one, a mutex-guarded vector of std::function
+//   swapped out by the uv_async_t / ev_async callback (the kit's queue
+//   has the same shape), and the library's coalescing send
+//   (uv_async_send, ev_async_send). Asio's io_context has its own queue:
+//   asio::post.
 // - wake-up latency: the loop is asleep; the producer reads the clock,
 //   posts one handler that reads it again, waits until it has run, sleeps
 //   200 us so the loop falls asleep again, W times; median and 99th
 //   percentile.
 // Round 0 warms up and is not counted; then the libraries take turns,
-// round after round, and each figure is the median over rounds. Only a
-// smoke run is a test. Lesson: lessons/06-pool.md, "What it costs".
+// round after round, and each figure is the median over rounds. --only
+// runs one library alone (for a profiler: perf record). Only a smoke run
+// is a test. Lesson: lessons/06-pool.md, "What it costs".
 #include "backends.hpp"
 #include "loop.hpp"
 #include "post_queue.hpp"
@@ -315,6 +319,13 @@ double median(std::vector<double> values) {
     return percentile(std::move(values), 0.5);
 }
 
+[[noreturn]] void usage() {
+    std::fprintf(stderr,
+                 "usage: bench-post [--posts N] [--wakes W] [--rounds R] "
+                 "[--only kit|libuv|libev|asio]\n");
+    std::exit(2);
+}
+
 Options parse(int argc, char** argv) {
     Options options;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -335,13 +346,11 @@ Options parse(int argc, char** argv) {
         } else if (arg == "--rounds") {
             options.rounds = static_cast<int>(value);
         } else {
-            std::fprintf(stderr, "usage: bench-post [--posts N] [--wakes W] [--rounds R] [--only kit|libuv|libev|asio]\n");
-            std::exit(2);
+            usage();
         }
     }
     if (argc % 2 == 0) {
-        std::fprintf(stderr, "usage: bench-post [--posts N] [--wakes W] [--rounds R] [--only kit|libuv|libev|asio]\n");
-        std::exit(2);
+        usage();
     }
     return options;
 }
@@ -356,6 +365,13 @@ int main(int argc, char** argv) {
         {"libev", ev_throughput, ev_latency},
         {"asio", asio_throughput, asio_latency},
     };
+    if (!options.only.empty() &&
+        std::none_of(libraries.begin(), libraries.end(),
+                     [&](const Library& library) { return options.only == library.name; })) {
+        std::fprintf(stderr, "bench-post: --only %s: no such library (kit, libuv, libev, asio)\n",
+                     options.only.c_str());
+        return 2;
+    }
     std::vector<std::vector<double>> ns_per_post(libraries.size());
     std::vector<std::vector<double>> wake_median(libraries.size());
     std::vector<std::vector<double>> wake_p99(libraries.size());
@@ -385,7 +401,9 @@ int main(int argc, char** argv) {
         std::printf("%-8s %14.0f %18.1f %16.1f\n", libraries[i].name, median(ns_per_post[i]),
                     median(wake_median[i]), median(wake_p99[i]));
     }
-    std::printf("kit: %llu wake-up writes for the last %ld posts\n",
-                static_cast<unsigned long long>(kit_wakeups), options.posts);
+    if (!ns_per_post[0].empty()) {
+        std::printf("kit: %llu wake-up writes for the last %ld posts\n",
+                    static_cast<unsigned long long>(kit_wakeups), options.posts);
+    }
     return 0;
 }
