@@ -1,5 +1,5 @@
 // Stage 6 exercise, part 1: the post queue's three steps (post, prepare,
-// dispatch); the class is declared in solutions/06-pool/post_queue.hpp.
+// dispatch); the class is declared in src/stages/06-pool/post_queue.hpp.
 // Lesson: lessons/06-pool.md, "post(), step by step". Your part: the three
 // functions with TODOs; hold(), release() and the rest are given.
 #include "post_queue.hpp"
