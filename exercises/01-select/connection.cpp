@@ -1,6 +1,6 @@
 // Stage 1 exercise, part 1: the handlers of one fetch target's state
 // machine. Edit this file and fetch_select.cpp (not the tests); the class
-// is declared in solutions/01-select/connection.hpp, which stays as it is.
+// is declared in src/stages/01-select/connection.hpp, which stays as it is.
 // Lesson: lessons/01-select.md, "Never wait inside a handler".
 #include "connection.hpp"
 

@@ -1,6 +1,6 @@
 // Stage 2 exercise, part 2: the Loop's dispatch step. Edit this file and
 // poll_backend.cpp (not the tests; the class is declared in
-// solutions/02-reactor/loop.hpp, which stays as it is). Fill in the TODO
+// src/stages/02-reactor/loop.hpp, which stays as it is). Fill in the TODO
 // in dispatch_io(), then run `./kit check 2`.
 // Lesson: lessons/02-reactor.md, "run(), step by step".
 #include "loop.hpp"

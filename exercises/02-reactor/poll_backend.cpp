@@ -1,7 +1,7 @@
 // Stage 2 exercise, part 1: the poll() backend. Edit this file and loop.cpp
-// (not the tests, not the headers in solutions/02-reactor/): fill in the
+// (not the tests, not the headers in src/stages/02-reactor/): fill in the
 // TODOs, then run `./kit check 2`; `./kit hint 2` gives a hint. The select
-// backend, solutions/02-reactor/select_backend.cpp, is the worked example:
+// backend, src/stages/02-reactor/select_backend.cpp, is the worked example:
 // the same two operations, in the same order.
 //
 // Notes about this API, its traps:

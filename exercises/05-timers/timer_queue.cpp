@@ -1,4 +1,4 @@
-// The timer heap and its two Source calls; see solutions/05-timers/timer_queue.hpp.
+// The timer heap and its two Source calls; see src/stages/05-timers/timer_queue.hpp.
 // Lesson: lessons/05-timers.md. Your part: the four functions with TODOs.
 #include "timer_queue.hpp"
 

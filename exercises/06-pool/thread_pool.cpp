@@ -1,5 +1,5 @@
 // Stage 6 exercise, part 2: the pool's worker loop; the class is declared
-// in solutions/06-pool/thread_pool.hpp. Lesson: lessons/06-pool.md, "The
+// in src/stages/06-pool/thread_pool.hpp. Lesson: lessons/06-pool.md, "The
 // pool". Your part: run_worker(); offload(), stop() and complete() are given.
 #include "thread_pool.hpp"
 

@@ -24,7 +24,7 @@ void HttpContext::on_readable() {
     // TODO(stage 7): recv() from socket_ into a buffer on the stack and
     // append what came to input_, as long as input_ is under kMaxBuffered.
     // Read once per call, or until EAGAIN when the options' reads say
-    // Reads::until_eagain (an edge-triggered backend reports only new data).
+    // ReadMode::until_eagain (an edge-triggered backend reports only new data).
     // - 0 bytes is the client's EOF: call peer_ended() (it may be a
     //   half-close with a request still to answer: do not close here);
     // - EINTR: read again; EAGAIN or EWOULDBLOCK: nothing more for now;

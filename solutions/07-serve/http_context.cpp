@@ -20,7 +20,7 @@ namespace kit {
 // requests in it are answered. Then, if the context is between requests,
 // parse what came.
 void HttpContext::on_readable() {
-    const bool until_eagain = service_.options().reads == Reads::until_eagain;
+    const bool until_eagain = service_.options().reads == ReadMode::until_eagain;
     char chunk[16 * 1024];
     while (input_.size() < kMaxBuffered) {
         ssize_t n = ::recv(socket_.get(), chunk, sizeof chunk, 0);

@@ -74,8 +74,8 @@ TEST(EpollFactory, Stage3ListsStage2sBackendsThenEpoll) {
         ASSERT_NE(backend, nullptr) << error;
         EXPECT_EQ(backend->name(), name);
     }
-    EXPECT_EQ(kit::reads_for_backend("epoll-et"), kit::Reads::until_eagain);
-    EXPECT_EQ(kit::reads_for_backend("epoll"), kit::Reads::once_per_readiness);
+    EXPECT_TRUE(kit::reads_for_backend("epoll-et")) << "epoll-et must drain";
+    EXPECT_FALSE(kit::reads_for_backend("epoll")) << "level-triggered epoll reads once";
 }
 
 // The ET trap: bytes left behind are not reported again until new ones

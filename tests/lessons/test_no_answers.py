@@ -110,3 +110,28 @@ def test_no_block_gives_away_a_todo(document):
     assert not problems, (f"{document.relative_to(ROOT)}: expected no answer to an exercise's "
                           "TODO (explain with given code or pseudo-code instead); found\n"
                           + "\n".join(problems))
+
+
+# A learner reads src/ and writes exercises/: what they read before passing
+# never sends them into solutions/ (a build output such as
+# build/dev/solutions/01-select/fetch is a program to run, not a file to read).
+ANSWER_KEY_LINK = re.compile(r"(?<![\w/])solutions/\d\d-[\w-]+")
+
+
+def answer_key_links(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if ANSWER_KEY_LINK.search(line)]
+
+
+def test_the_link_check_sees_a_link_into_the_answer_key():
+    assert answer_key_links("see `solutions/02-reactor/loop.cpp`\n")
+    assert answer_key_links("<!-- quote: solutions/05-timers/timer_queue.cpp -->\n")
+    assert not answer_key_links("run build/dev/solutions/01-select/fetch\n")
+    assert not answer_key_links("read src/stages/02-reactor/loop.hpp\n")
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=[str(p.relative_to(ROOT)) for p in DOCUMENTS])
+def test_no_document_sends_the_learner_into_the_answer_key(document):
+    found = answer_key_links(document.read_text(encoding="utf-8"))
+    assert not found, (f"{document.relative_to(ROOT)}: expected links to the given code "
+                       "(src/stages/NN-name/) or the learner's own exercises/NN-name/, "
+                       "never solutions/ (the answer key); found\n  " + "\n  ".join(found))

@@ -19,7 +19,7 @@ from kitcli import report
 from kitcli.hint import read_hints
 from kitcli.sanitizer import crashed, has_report
 from kitcli.progress import load_progress, record_check, stage_or_next, stage_record
-from kitcli.stages import Stage, exercise_fingerprint, stage_after
+from kitcli.stages import Stage, exercise_fingerprint, reading_list, stage_after
 from kitcli.ui import (ROOT, KitError, heading, paint, parse_options, relative, require_tool,
                        run_captured, show_command, strip_root)
 
@@ -183,7 +183,7 @@ def report_success(stage: Stage) -> None:
     if following is None:
         print("  That was the last stage of the kit. Congratulations!")
     else:
-        print(f"  Next: read {relative(following.lesson)}, then ./kit check {following.number}")
+        print(f"  Next: read {reading_list(following)}, then ./kit check {following.number}")
 
 
 def suggest_help(stage: Stage) -> None:

@@ -7,7 +7,7 @@ changed since says so (progress.changed_since_check).
 from __future__ import annotations
 
 from kitcli.progress import changed_since_check, load_progress, next_stage_to_do, stage_record
-from kitcli.stages import all_stages
+from kitcli.stages import all_stages, reading_list
 from kitcli.ui import ROOT, heading, paint, parse_options, relative
 
 APPENDIX = ROOT / "lessons" / "appendix-elsewhere.md"
@@ -57,5 +57,5 @@ def cmd_list(args: list[str]) -> int:
     if upcoming is None:
         print("Every stage passes. Congratulations!")
     else:
-        print(f"Next: read {relative(upcoming.lesson)}, then ./kit check {upcoming.number}")
+        print(f"Next: read {reading_list(upcoming)}, then ./kit check {upcoming.number}")
     return 0

@@ -1,5 +1,9 @@
 """The stages: one per folder exercises/NN-name/, with its lesson, hints and solution.
 
+A stage's files live in three places: src/stages/NN-name/ is what it gives
+(read it), exercises/NN-name/ what the learner writes, solutions/NN-name/
+the same files answered (the key, shown after a pass).
+
 A STAGE on the command line is a number (0, 00), the folder's name
 (00-blocking) or the name without its number (blocking).
 """
@@ -11,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kitcli.ui import ROOT, KitError, UsageError
+from kitcli.ui import ROOT, KitError, UsageError, relative
 
 STAGE_DIR_PATTERN = re.compile(r"^(\d\d)-[A-Za-z0-9_-]+$")
 
@@ -30,7 +34,13 @@ class Stage:
         return ROOT / "exercises" / self.slug
 
     @property
+    def given_dir(self) -> Path:
+        """What the stage gives to read (headers, worked examples, glue): src/stages/NN-name."""
+        return ROOT / "src" / "stages" / self.slug
+
+    @property
     def solution_dir(self) -> Path:
+        """The answer key: the exercise's files, answered."""
         return ROOT / "solutions" / self.slug
 
     @property
@@ -84,6 +94,13 @@ def find_stage(text: str) -> Stage:
             return stage
     known = ", ".join(s.slug for s in stages)
     raise UsageError(f"no stage '{text}' (the stages are {known}; see ./kit list)")
+
+
+def reading_list(stage: Stage) -> str:
+    """'lessons/NN-name.md (and the given code in src/stages/NN-name/)': what to read first."""
+    if stage.given_dir.is_dir():
+        return f"{relative(stage.lesson)} (and the given code in {relative(stage.given_dir)}/)"
+    return relative(stage.lesson)
 
 
 def stage_after(stage: Stage) -> Stage | None:

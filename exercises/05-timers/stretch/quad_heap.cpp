@@ -1,4 +1,4 @@
-// The 4-ary heap's two sifts; see solutions/05-timers/stretch/quad_heap.hpp.
+// The 4-ary heap's two sifts; see src/stages/05-timers/stretch/quad_heap.hpp.
 // Stretch exercise: not part of `./kit check 5`. Run its tests with
 //     ctest --test-dir build/dev -L '^stretch$' -L '^exercise$'
 #include "quad_heap.hpp"

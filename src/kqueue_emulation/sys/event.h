@@ -2,7 +2,7 @@
 //
 // On macOS and the BSDs the build uses the system's own <sys/event.h>; on
 // Linux it puts this directory first on the include path, so the kit's
-// kqueue backend (solutions/04-kqueue/kqueue_backend.cpp) is one and the
+// kqueue backend (stage 4's kqueue_backend.cpp) is one and the
 // same file on every platform. This header mirrors the BSD one: the same
 // struct, constants (same values) and functions, and EV_SET, which the
 // BSDs define as a macro (the one place in the kit where a macro stands

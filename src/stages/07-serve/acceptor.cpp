@@ -37,7 +37,7 @@ UniqueFd open_reserve() {
 
 }  // namespace
 
-Acceptor::Acceptor(Loop& loop, TimerQueue& timers, Reads reads, OnAccept on_accept,
+Acceptor::Acceptor(Loop& loop, TimerQueue& timers, ReadMode reads, OnAccept on_accept,
                    OnExhausted on_exhausted)
     : loop_(loop),
       timers_(timers),
@@ -121,7 +121,7 @@ void Acceptor::accept_some() {
     // backend says so again at the next wait; an edge-triggered one will
     // not, so a zero timer comes back for the rest, after the other fds'
     // callbacks have had their turn.
-    if (reads_ == Reads::until_eagain) {
+    if (reads_ == ReadMode::until_eagain) {
         timers_.cancel(timer_);
         timer_ = timers_.after(Clock::duration::zero(), [this] { accept_some(); });
     }

@@ -20,8 +20,8 @@
 // Interface rules: loop thread only; the Loop and TimerQueue outlive it.
 #pragma once
 
-#include "fetch_on_loop.hpp"
 #include "loop.hpp"
+#include "read_mode.hpp"
 #include "timer_queue.hpp"
 
 #include "kit/unique_fd.hpp"
@@ -48,7 +48,7 @@ public:
 
     /// An acceptor on @p loop that hands connections to @p on_accept;
     /// @p reads says whether the backend is edge-triggered.
-    Acceptor(Loop& loop, TimerQueue& timers, Reads reads, OnAccept on_accept,
+    Acceptor(Loop& loop, TimerQueue& timers, ReadMode reads, OnAccept on_accept,
              OnExhausted on_exhausted);
     Acceptor(const Acceptor&) = delete;
     Acceptor& operator=(const Acceptor&) = delete;
@@ -74,7 +74,7 @@ private:
     // All owned by the loop thread.
     Loop& loop_;
     TimerQueue& timers_;
-    Reads reads_;
+    ReadMode reads_;
     OnAccept on_accept_;
     OnExhausted on_exhausted_;
     UniqueFd listener_;

@@ -75,7 +75,7 @@ int serve(const kit::ServeOptions& options, const std::vector<kit::BackendMaker>
     kit::TimerQueue timers;
     loop.add_source(timers);
     kit::PostQueue posts(loop);
-    const kit::Reads reads = kit::reads_for_backend(options.backend);
+    const kit::ReadMode reads = kit::read_mode_for_backend(options.backend);
     int status = 0;
     {
         kit::ThreadPool pool(posts, options.threads);

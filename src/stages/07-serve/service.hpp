@@ -19,10 +19,10 @@
 // The Loop, TimerQueue, PostQueue and ThreadPool outlive the Service.
 #pragma once
 
-#include "fetch_on_loop.hpp"
 #include "loop.hpp"
 #include "mount.hpp"
 #include "post_queue.hpp"
+#include "read_mode.hpp"
 #include "serve_trace.hpp"
 #include "stats.hpp"
 #include "thread_pool.hpp"
@@ -52,8 +52,8 @@ struct ServiceOptions {
     Clock::duration idle_timeout = std::chrono::seconds(30);
     /// How long shutdown() lets the requests in flight finish.
     Clock::duration grace = std::chrono::seconds(5);
-    /// Reads::until_eagain on an edge-triggered backend.
-    Reads reads = Reads::once_per_readiness;
+    /// ReadMode::until_eagain on an edge-triggered backend.
+    ReadMode reads = ReadMode::once_per_readiness;
 };
 
 /// One loop's HTTP service (see the file comment).

@@ -3,7 +3,7 @@
 // Stage 2's program over a longer list: select, poll, epoll (the default)
 // and epoll-et. The client is stage 2's fetch_on_loop(); on the
 // edge-triggered backend each read callback drains its socket
-// (Reads::until_eagain). Lesson: lessons/03-epoll.md.
+// (drain_until_eagain(), the stage's second exercise). Lesson: lessons/03-epoll.md.
 #include "fetch_program.hpp"
 #include "stage3_backends.hpp"
 

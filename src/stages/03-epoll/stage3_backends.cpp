@@ -1,6 +1,7 @@
 // The backends of stage 3; see stage3_backends.hpp.
 #include "stage3_backends.hpp"
 
+#include "edge_reads.hpp"
 #include "epoll_backend.hpp"
 
 namespace kit {
@@ -17,7 +18,7 @@ std::vector<BackendMaker> stage3_backends() {
 }
 
 Reads reads_for_backend(std::string_view name) {
-    return name == "epoll-et" ? Reads::until_eagain : Reads::once_per_readiness;
+    return name == "epoll-et" ? Reads(drain_until_eagain) : Reads{};
 }
 
 }  // namespace kit

@@ -7,7 +7,7 @@
 // Interface rules: as for every Backend (backend.hpp). The edge-triggered
 // variant adds one for the Loop's callbacks: each must read (or write)
 // until EAGAIN before it returns, or it is not told about that fd again
-// (see "Edge-triggered" in the lesson, and fetch_on_loop()'s Reads).
+// (see "Edge-triggered" in the lesson, and edge_reads.hpp).
 #pragma once
 
 #include "backend.hpp"

@@ -16,7 +16,8 @@ namespace kit {
 std::vector<BackendMaker> stage3_backends();
 
 /// How the fetch client must read on the backend called @p name: until
-/// EAGAIN on an edge-triggered one ("epoll-et"), else once per readiness.
+/// EAGAIN on an edge-triggered one ("epoll-et": drain_until_eagain()),
+/// else once per readiness (no Reads).
 Reads reads_for_backend(std::string_view name);
 
 }  // namespace kit

@@ -1,6 +1,6 @@
 // LoopFetch and fetch_on_loop(): the fetch client on the Loop, for any backend.
 //
-// Stage 1's Connection state machine (solutions/01-select/connection.hpp,
+// Stage 1's Connection state machine (src/stages/01-select/connection.hpp,
 // unchanged) driven by the Loop instead of a hand-written select() loop:
 // each connection's fd is watched for what its interest() asks, its
 // callback calls on_ready() and then follows the new interest; the global
@@ -24,15 +24,14 @@
 
 namespace kit {
 
-/// How a connection's read callback reads.
-enum class Reads {
-    /// One read per readiness, as stage 1: the loop calls again while bytes
-    /// are left, which keeps one chatty server from starving the others.
-    once_per_readiness,
-    /// Until the socket is empty: what an edge-triggered backend needs,
-    /// since it reports an fd only when new bytes arrive (lessons/03-epoll.md).
-    until_eagain,
-};
+/// What a connection's read callback does after the Connection's one read
+/// (Connection::on_ready()), given the connection and its socket @p fd.
+/// Empty: nothing, one read per readiness, as stage 1; the loop calls again
+/// while bytes are left, which keeps one chatty server from starving the
+/// others. An edge-triggered backend reports an fd only when new bytes
+/// arrive, so its client must read until the socket is empty (stage 3's
+/// drain_until_eagain(), lessons/03-epoll.md).
+using Reads = std::function<void(Connection& connection, int fd)>;
 
 /// Per-target hooks: how a later stage follows each target without copying
 /// the driver (stage 5 arms and cancels its timers here). Each is called
@@ -50,8 +49,7 @@ class LoopFetch {
 public:
     /// A client on @p loop that reports to @p log, reads as @p reads says,
     /// and tells @p hooks what happens to each target.
-    LoopFetch(Loop& loop, FetchLog& log, Reads reads = Reads::once_per_readiness,
-              FetchHooks hooks = {});
+    LoopFetch(Loop& loop, FetchLog& log, Reads reads = {}, FetchHooks hooks = {});
 
     /// Starts the next target (targets are numbered in the order started):
     /// connect(add(), url).
@@ -101,7 +99,6 @@ private:
 /// deadline and options.stall as in stage 1, reading as @p reads says;
 /// every target is finished in @p log when it returns, and nothing is left
 /// watched on @p loop.
-void fetch_on_loop(Loop& loop, const FetchOptions& options, FetchLog& log,
-                   Reads reads = Reads::once_per_readiness);
+void fetch_on_loop(Loop& loop, const FetchOptions& options, FetchLog& log, Reads reads = {});
 
 }  // namespace kit

@@ -3,11 +3,6 @@
 
 #include "deadline.hpp"
 
-#include "kit/net.hpp"
-
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <string>
 #include <type_traits>
@@ -23,26 +18,10 @@ IoEvents events_for(Interest interest) {
     return {.readable = interest == Interest::readable, .writable = interest == Interest::writable};
 }
 
-// What a read of @p fd would find now: 0 when it would fail with EAGAIN
-// (drained), else 1 (bytes or EOF), or -errno when the socket has an
-// error. A peek, so the Connection still does the real read; but a peek
-// *consumes* a pending error (ECONNRESET), so the caller must act on it.
-int peek_for_more(int fd) {
-    char byte = 0;
-    ssize_t n = 0;
-    do {
-        n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
-    if (n >= 0) {
-        return 1;
-    }
-    return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
-}
-
 }  // namespace
 
 LoopFetch::LoopFetch(Loop& loop, FetchLog& log, Reads reads, FetchHooks hooks)
-    : loop_(loop), log_(log), reads_(reads), hooks_(std::move(hooks)) {}
+    : loop_(loop), log_(log), reads_(std::move(reads)), hooks_(std::move(hooks)) {}
 
 void LoopFetch::start(const Url& url) {
     connect(add(), url);
@@ -137,17 +116,8 @@ void LoopFetch::step(std::size_t target) {
     }
     int fd = c.fd();  // taken first: a connection that finishes closes it
     c.on_ready();
-    // Edge-triggered: the backend will not report bytes left behind,
-    // so read until none are (each on_ready() reads once).
-    while (reads_ == Reads::until_eagain && c.interest() == Interest::readable) {
-        int more = peek_for_more(fd);
-        if (more < 0) {
-            c.fail(reason_from_errno(-more));
-        }
-        if (more <= 0) {
-            break;
-        }
-        c.on_ready();
+    if (reads_) {
+        reads_(c, fd);  // edge-triggered: read what on_ready() left behind
     }
     if (c.finished()) {
         return finished(target);
@@ -175,7 +145,7 @@ void LoopFetch::finished(std::size_t target) {
 }
 
 void fetch_on_loop(Loop& loop, const FetchOptions& options, FetchLog& log, Reads reads) {
-    LoopFetch fetch(loop, log, reads);
+    LoopFetch fetch(loop, log, std::move(reads));
     for (const Url& url : options.targets) {
         fetch.start(url);
     }

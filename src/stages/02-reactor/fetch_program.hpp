@@ -27,11 +27,9 @@ struct FetchProgramSpec {
     std::vector<BackendMaker> makers;  ///< What --backend may name.
     std::string_view default_backend;  ///< One of the makers' names.
     /// How the client must read on the backend of that name: once per
-    /// readiness, unless an edge-triggered backend needs draining (stage
-    /// 3's reads_for_backend()).
-    std::function<Reads(std::string_view backend)> reads = [](std::string_view) {
-        return Reads::once_per_readiness;
-    };
+    /// readiness (no Reads), unless an edge-triggered backend needs
+    /// draining (stage 3's reads_for_backend()).
+    std::function<Reads(std::string_view backend)> reads = [](std::string_view) { return Reads{}; };
     /// The client run on the Loop: fetch_on_loop(), unless a later stage
     /// brings its own (stage 5: fetch_with_timers()).
     std::function<void(Loop&, const FetchOptions&, FetchLog&, Reads)> client = fetch_on_loop;
