@@ -92,9 +92,9 @@ void HttpContext::close(std::string_view why) {
     service_.forget(id_);  // the caller still holds a reference to this
 }
 
-void HttpContext::respond(std::uint64_t request, Response response) {
+void HttpContext::respond(std::uint64_t request, const Response& response) {
     if (waiting_for(request)) {
-        send(std::move(response));
+        send(response);
     }
 }
 
@@ -140,7 +140,7 @@ void HttpContext::on_ready(IoEvents events) {
     }
 }
 
-void HttpContext::send(Response response) {
+void HttpContext::send(const Response& response) {
     keep_alive_ = keep_alive_ && !service_.shutting_down();
     service_.trace().event("answer", id_, "\"status\":" + std::to_string(response.status));
     output_ = serialize(response, keep_alive_, head_only_);
