@@ -35,17 +35,22 @@ def chat_with_fault(folder: Path, right: str, wrong: str) -> list[str]:
     return [node(), str(broken), "--page", str(PAGE)]
 
 
-def load(command: list[str], *args: str) -> subprocess.CompletedProcess:
+def load(command: list[str], *args: str, time_limit: str = "3") -> subprocess.CompletedProcess:
+    """Runs longpoll-load on a server started from `command`, with `args`
+    ("--pid-of-server" stands for --pid and the server's pid)."""
     with ChatServer(command, poll_timeout_s=60) as server:
+        args = [a for arg in args
+                for a in (["--pid", str(server.pid)] if arg == "--pid-of-server" else [arg])]
         return subprocess.run([str(LOAD), "--port", str(server.port), "--clients", "50",
-                               "--time-limit", "3", *args],
+                               "--time-limit", time_limit, *args],
                               capture_output=True, text=True, timeout=30)
 
 
 def test_the_reference_passes():
-    result = load([node(), str(NODE_CHAT)], "--close", "10")
+    result = load([node(), str(NODE_CHAT)], "--close", "10", "--pid-of-server")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "40 clients answered exactly once" in result.stdout
+    assert "bytes each" in result.stdout and "after the drop" in result.stdout
 
 
 def test_a_wrong_answer_fails(tmp_path):
@@ -71,3 +76,14 @@ def test_parked_clients_that_are_never_dropped_fail(tmp_path):
     assert "FAIL time limit (3 s) reached while waiting for the server to report 40 parked" \
         in result.stdout
 
+
+
+def test_a_dropped_client_whose_fd_stays_open_fails(tmp_path):
+    # The chat forgets the waiter but the process keeps one fd for it, as a
+    # server that drops the context and forgets to close the socket would.
+    result = load(chat_with_fault(tmp_path, "if (waiters.delete(waiter)) {",
+                                  "if (waiters.delete(waiter) && fs.openSync('/dev/null')) {"),
+                  "--close", "10", "--pid-of-server")
+    assert result.returncode == 1
+    assert "FAIL time limit (3 s) reached while waiting for the server to close the dropped " \
+        "clients' fds" in result.stdout

@@ -93,6 +93,15 @@ def table(options, results: dict) -> None:
             rounds = " ".join(f"{ms:.1f}" for ms in r["fanout_ms"])
             print(f"{clients:>8} {name:<8} {r['fanout_median_ms']:>13.2f} ms {rounds:<36}"
                   f" {r['bytes_per_parked']:>12,.0f} {r['threads']:>7}")
+    # Each figure above includes what the server spends once on its first
+    # clients (code compiled, buffers grown); the difference between two
+    # counts is the cost of one more parked client alone.
+    low, high = min(options.clients), max(options.clients)
+    for name in options.servers if high > low else []:
+        at_low, at_high = results.get((name, low)), results.get((name, high))
+        if at_low and at_high:
+            extra = (at_high["rss_parked_kib"] - at_low["rss_parked_kib"]) * 1024 / (high - low)
+            print(f"{name}: each parked client beyond {low:,} costs {extra:,.0f} bytes")
     for name in options.servers[1:]:
         for clients in options.clients:
             mine, theirs = results.get((name, clients)), results.get((reference, clients))

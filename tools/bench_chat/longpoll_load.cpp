@@ -11,7 +11,8 @@
 // bytes are sent until the last of the N has its complete answer. Every
 // client must get exactly one answer: 200, id K, the text posted. With
 // --close D, the first round closes D parked clients first (as a closed
-// browser tab does) and checks the server's parked count drops by D. With
+// browser tab does) and checks the server's parked count drops by D (and,
+// with --pid, its open fds by at least D). With
 // --pid, the server's VmRSS and Threads are read from /proc/PID/status
 // before the first round's clients connect and once they are parked:
 // bytes per parked client. The last line is "result {JSON}".
@@ -39,13 +40,15 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -88,6 +91,11 @@ private:
     Clock::time_point end_;
     std::chrono::seconds limit_;
 };
+
+// errno's text; strerror() is not thread-safe, the category's message is.
+std::string os_error(int error) {
+    return std::generic_category().message(error);
+}
 
 double milliseconds(Clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
@@ -169,7 +177,7 @@ Response control_request(int port, const std::string& method, const std::string&
     const sockaddr_in address = server_address(port);
     if (!fd ||
         ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-        throw RunError(method + " " + path + ": cannot connect: " + std::strerror(errno));
+        throw RunError(method + " " + path + ": cannot connect: " + os_error(errno));
     }
     std::string request = method + " " + path +
                           " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
@@ -182,7 +190,7 @@ Response control_request(int port, const std::string& method, const std::string&
     request += "\r\n" + body;
     if (::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
         static_cast<ssize_t>(request.size())) {
-        throw RunError(method + " " + path + ": send failed: " + std::strerror(errno));
+        throw RunError(method + " " + path + ": send failed: " + os_error(errno));
     }
     Response response;
     char buffer[4096];
@@ -190,7 +198,7 @@ Response control_request(int port, const std::string& method, const std::string&
         const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, 0);
         if (n <= 0) {
             throw RunError(method + " " + path + ": no complete answer (" +
-                           (n == 0 ? std::string("closed") : std::strerror(errno)) + ")");
+                           (n == 0 ? "closed" : os_error(errno)) + ")");
         }
         response.bytes.append(buffer, static_cast<std::size_t>(n));
     }
@@ -216,10 +224,10 @@ Stats chat_stats(int port, const Deadline& deadline) {
 Clock::duration wait_for_parked(int port, long expected, const Deadline& deadline) {
     const auto start = Clock::now();
     for (;;) {
+        deadline.check("the server to report " + std::to_string(expected) + " parked clients");
         if (chat_stats(port, deadline).parked == expected) {
             return Clock::now() - start;
         }
-        deadline.check("the server to report " + std::to_string(expected) + " parked clients");
         std::this_thread::sleep_for(5ms);
     }
 }
@@ -236,6 +244,29 @@ std::optional<long> proc_status(pid_t pid, const std::string& field) {
         in.ignore(1 << 16, '\n');
     }
     return std::nullopt;
+}
+
+// How many fds the process has open now (entries of /proc/PID/fd).
+long open_fds(pid_t pid) {
+    std::error_code error;
+    const std::filesystem::directory_iterator fds("/proc/" + std::to_string(pid) + "/fd", error);
+    if (error) {
+        throw RunError("cannot read /proc/" + std::to_string(pid) + "/fd: " + error.message());
+    }
+    return std::distance(std::filesystem::begin(fds), std::filesystem::end(fds));
+}
+
+// Waits until the server holds at most `most` fds: the dropped clients'
+// sockets are really closed, not only forgotten by the chat.
+void wait_for_fds(pid_t pid, long most, const Deadline& deadline) {
+    for (;;) {
+        deadline.check("the server to close the dropped clients' fds (at most " +
+                       std::to_string(most) + " open)");
+        if (open_fds(pid) <= most) {
+            return;
+        }
+        std::this_thread::sleep_for(5ms);
+    }
 }
 
 // One parked client: connects, sends its GET, waits for one answer.
@@ -257,7 +288,7 @@ public:
           request_("GET /chat/get/" + std::to_string(index) +
                    " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(options.port) + "\r\n\r\n") {
         if (!epoll_) {
-            throw RunError(std::string("epoll_create1: ") + std::strerror(errno));
+            throw RunError(std::string("epoll_create1: ") + os_error(errno));
         }
         clients_.resize(static_cast<std::size_t>(options.clients));
     }
@@ -293,7 +324,7 @@ public:
         const sockaddr_in address = server_address(options_.port);
         if (!post || ::connect(post.get(), reinterpret_cast<const sockaddr*>(&address),
                                sizeof address) != 0) {
-            throw RunError(std::string("POST: cannot connect: ") + std::strerror(errno));
+            throw RunError(std::string("POST: cannot connect: ") + os_error(errno));
         }
         const std::string body = json{{"message", text}}.dump();
         const std::string request =
@@ -303,7 +334,7 @@ public:
         const auto start = Clock::now();
         if (::send(post.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
             static_cast<ssize_t>(request.size())) {
-            throw RunError(std::string("POST: send failed: ") + std::strerror(errno));
+            throw RunError(std::string("POST: send failed: ") + os_error(errno));
         }
         const std::size_t open_clients =
             clients_.size() - static_cast<std::size_t>(std::count_if(
@@ -372,20 +403,20 @@ private:
         Client& client = clients_[i];
         client.fd = kit::open_tcp_socket(kit::Blocking::no);
         if (!client.fd) {
-            throw RunError(std::string("socket: ") + std::strerror(errno) +
+            throw RunError(std::string("socket: ") + os_error(errno) +
                            " (ulimit -n is too small for this many clients?)");
         }
         const sockaddr_in address = server_address(options_.port);
         if (::connect(client.fd.get(), reinterpret_cast<const sockaddr*>(&address),
                       sizeof address) != 0 &&
             errno != EINPROGRESS) {
-            throw RunError(std::string("connect: ") + std::strerror(errno));
+            throw RunError(std::string("connect: ") + os_error(errno));
         }
         epoll_event event{};
         event.events = EPOLLOUT;
         event.data.u64 = i;
         if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, client.fd.get(), &event) != 0) {
-            throw RunError(std::string("epoll_ctl: ") + std::strerror(errno));
+            throw RunError(std::string("epoll_ctl: ") + os_error(errno));
         }
     }
 
@@ -397,7 +428,7 @@ private:
         epoll_event events[1024];
         const int n = ::epoll_wait(epoll_.get(), events, 1024, static_cast<int>(wait.count()));
         if (n < 0 && errno != EINTR) {
-            throw RunError(std::string("epoll_wait: ") + std::strerror(errno));
+            throw RunError(std::string("epoll_wait: ") + os_error(errno));
         }
         for (int e = 0; e < n; ++e) {
             const std::size_t i = events[e].data.u64;
@@ -415,12 +446,12 @@ private:
         socklen_t size = sizeof error;
         ::getsockopt(client.fd.get(), SOL_SOCKET, SO_ERROR, &error, &size);
         if (error != 0) {
-            throw RunError("client " + std::to_string(i) + ": connect: " + std::strerror(error));
+            throw RunError("client " + std::to_string(i) + ": connect: " + os_error(error));
         }
         // A fresh socket's send buffer takes the whole request at once.
         if (::send(client.fd.get(), request_.data(), request_.size(), MSG_NOSIGNAL) !=
             static_cast<ssize_t>(request_.size())) {
-            throw RunError("client " + std::to_string(i) + ": send: " + std::strerror(errno));
+            throw RunError("client " + std::to_string(i) + ": send: " + os_error(errno));
         }
         epoll_event event{};
         event.events = EPOLLIN;
@@ -444,7 +475,7 @@ private:
                 return;
             }
             throw RunError("client " + std::to_string(i) + ": connection " +
-                           (n == 0 ? "closed" : std::strerror(errno)) + " before its answer");
+                           (n == 0 ? "closed" : os_error(errno)) + " before its answer");
         }
         client.response.bytes.append(buffer, static_cast<std::size_t>(n));
         if (client.state == Client::State::waiting && client.response.complete()) {
@@ -540,10 +571,18 @@ json run(const Options& options) {
         }
         int open_clients = options.clients;
         if (first && options.close > 0) {
+            const long fds_parked = options.pid != 0 ? open_fds(options.pid) : 0;
             clients.close_first(options.close);
             open_clients -= options.close;
             result["dropped"] = options.close;
             result["drop_ms"] = milliseconds(wait_for_parked(options.port, open_clients, deadline));
+            if (options.pid != 0) {
+                // At most: a control connection open at the first count may
+                // have closed since, never the other way round.
+                wait_for_fds(options.pid, fds_parked - options.close, deadline);
+                result["fds_parked"] = fds_parked;
+                result["fds_after_drop"] = open_fds(options.pid);
+            }
         }
         const std::string text = "fan-out " + std::to_string(round) + " " +
                                  std::to_string(random() % 1'000'000'000) + " ünïcödé";
@@ -589,6 +628,10 @@ int main(int argc, char** argv) {
         if (result.contains("dropped")) {
             std::printf("%d clients closed while parked: the server dropped them in %.1f ms\n",
                         options.close, result["drop_ms"].get<double>());
+            if (result.contains("fds_parked")) {
+                std::printf("server fds: %ld with all parked, %ld after the drop\n",
+                            result["fds_parked"].get<long>(), result["fds_after_drop"].get<long>());
+            }
         }
         if (result.contains("bytes_per_parked")) {
             std::printf(
