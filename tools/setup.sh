@@ -26,6 +26,7 @@ packages=(
   libboost-dev                                     # ... and with Boost.Asio (bench-post, the appendix)
   libanyevent-perl libev-perl libevent-perl libpoe-perl  # the appendix: stage 5's fetch in Perl's event machines
   clang libclang-rt-14-dev                         # libFuzzer for the request parser's fuzz test
+  nlohmann-json3-dev                               # JSON in and out of stage 8's chat
 )
 # Debian's npm conflicts with NodeSource's nodejs, which bundles npm:
 # ask for nodejs and npm only when there is no npm at all.
