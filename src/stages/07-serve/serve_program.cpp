@@ -89,7 +89,8 @@ int serve(const kit::ServeOptions& options, const std::vector<kit::BackendMaker>
             extension.mount(service);
         }
         kit::Acceptor acceptor(
-            loop, timers, reads, [&service](kit::UniqueFd socket) { service.adopt(std::move(socket)); },
+            loop, timers, reads,
+            [&service](kit::UniqueFd socket) { service.adopt(std::move(socket)); },
             [&service] { ++service.stats().fd_exhaustions; });
         if (std::error_code listen_error = acceptor.listen(options.bind, options.port)) {
             std::fprintf(stderr, "serve: cannot listen on %s port %u: %s\n", options.bind.c_str(),

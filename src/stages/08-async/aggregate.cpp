@@ -100,15 +100,13 @@ public:
         : responder_(std::move(responder)),
           service_(responder_.service()),
           limits_(limits),
-          options_{.targets = std::move(targets),
-                   .connect_timeout = std::chrono::ceil<std::chrono::milliseconds>(
-                       limits.per_upstream),
-                   .idle_timeout =
-                       std::chrono::ceil<std::chrono::milliseconds>(limits.per_upstream)},
+          options_{
+              .targets = std::move(targets),
+              .connect_timeout = std::chrono::ceil<std::chrono::milliseconds>(limits.per_upstream),
+              .idle_timeout = std::chrono::ceil<std::chrono::milliseconds>(limits.per_upstream)},
           log_(options_.targets, report_, false),
           guards_(service_.timers(), options_),
-          fetch_(service_.loop(), log_, reads_for_backend(service_.loop().backend_name()),
-                 hooks()),
+          fetch_(service_.loop(), log_, reads_for_backend(service_.loop().backend_name()), hooks()),
           began_(Clock::now()) {
         guards_.fail_through(fetch_);
     }

@@ -45,8 +45,9 @@ int main(int argc, char** argv) {
                     {"--slowbot-think", seconds_into(slowbot_think)},
                     {"--aggregate-timeout", seconds_into(aggregate.deadline)},
                     {"--upstream-timeout", seconds_into(aggregate.per_upstream)}},
-        .usage = "       [--poll-timeout S (10)] [--slowbot-think S (1)]\n"
-                 "       [--aggregate-timeout S (5)] [--upstream-timeout S (2)]\n",
+        .usage =
+            "       [--poll-timeout S (10)] [--slowbot-think S (1)]\n"
+            "       [--aggregate-timeout S (5)] [--upstream-timeout S (2)]\n",
         .mount =
             [&](kit::Service& service) {
                 auto room = std::make_shared<kit::ChatRoom>(service, poll_timeout);
