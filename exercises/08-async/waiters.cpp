@@ -1,5 +1,6 @@
-// The parked clients; see src/stages/08-async/waiters.hpp.
-// Lesson: lessons/08-async.md, "The waiters".
+// The parked clients; read src/stages/08-async/waiters.hpp first, then
+// lessons/08-async.md, "The waiters". Fill in the TODOs; `./kit check 8`
+// tells you how far you are, `./kit hint 8` gives a hint.
 #include "waiters.hpp"
 
 #include <utility>
@@ -10,53 +11,43 @@ Waiters::Waiters(TimerQueue& timers, Clock::duration timeout)
     : timers_(timers), timeout_(timeout) {}
 
 Waiters::~Waiters() {
-    for (auto& [id, waiter] : parked_) {
-        timers_.cancel(waiter.timer);
-    }
+    // TODO: a parked client's timer must not fire once the Waiters are gone
+    // (its callback names them). The clients themselves need nothing: the
+    // Service closes their connections.
 }
 
-// Each waiter gets a number of its own: the timer and the disconnect
-// callback name it by that, not by a pointer, so one that is gone already
-// is simply not found.
 void Waiters::park(Responder responder) {
-    const std::uint64_t id = next_id_++;
-    const TimerId timer = timers_.after(timeout_, [this, id] { release(id); });
-    parked_.emplace(id, Waiter{responder, timer});
-    // Last: a client gone already is dropped at once, inside this call,
-    // so it must be in parked_ by now.
-    responder.on_disconnect([this, id] { drop(id); });
+    // TODO: park the client, so that exactly one of three things ends its wait:
+    // - answer_all() answers it (a message came);
+    // - its timer fires after timeout_ and release() answers 204;
+    // - its client goes away first (Responder::on_disconnect) and drop()
+    //   forgets it and closes its connection.
+    // Each waiter needs a name of its own that the timer and the disconnect
+    // callback can look it up by (next_id_). Mind the order: on_disconnect()
+    // calls back at once when the client has already gone.
+    (void)responder;
 }
 
-// The map is swapped out first: answering one client may park another
-// (its next, pipelined request), and that one waits for the next message.
 std::size_t Waiters::answer_all(const Response& response) {
-    std::unordered_map<std::uint64_t, Waiter> answering = std::exchange(parked_, {});
-    for (auto& [id, waiter] : answering) {
-        timers_.cancel(waiter.timer);
-        waiter.responder.respond(response);
-    }
-    return answering.size();
+    // TODO: answer every parked client with `response`, now, in this call,
+    // and make sure no timer of theirs fires later. Answering one may park
+    // another (its next request, already received): that one waits for the
+    // next message and must not be answered by this loop.
+    (void)response;
+    return 0;
 }
 
 void Waiters::release(std::uint64_t id) {
-    auto found = parked_.find(id);
-    if (found == parked_.end()) {
-        return;
-    }
-    Responder responder = found->second.responder;
-    parked_.erase(found);  // its timer is the one running now
-    responder.respond({.status = 204, .fields = {{"Cache-Control", "no-store"}}});
+    // TODO: the timer of waiter `id` fired: if it is still parked, forget it
+    // and answer 204 No Content (with "Cache-Control: no-store"), so its
+    // client asks again.
+    (void)id;
 }
 
 void Waiters::drop(std::uint64_t id) {
-    auto found = parked_.find(id);
-    if (found == parked_.end()) {
-        return;
-    }
-    Responder responder = found->second.responder;
-    timers_.cancel(found->second.timer);
-    parked_.erase(found);
-    responder.close();
+    // TODO: the client of waiter `id` went away: if it is still parked,
+    // forget it, cancel its timer, and close its connection (no answer).
+    (void)id;
 }
 
 }  // namespace kit
