@@ -25,6 +25,8 @@ while the trickle, whose pauses are shorter, goes on and finishes.
     python3 tools/demo.py --stage 1 --track exercise
     ./kit demo --stage 2 --backend select     (stage 2 on: the loop's backend)
     ./kit demo --timeouts                     (stage 5 or later)
+    ./kit demo --pool                         (stage 6 or later; tools/demo_pool.py)
+    ./kit demo --serve                        (stage 7 or later; tools/demo_serve.py)
 
 Run directly, the default stage is the newest one built; ./kit demo picks
 the newest stage you have passed instead (tools/kitcli/demo.py).
@@ -51,6 +53,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "harness"))
 
 from fixtures import ServerPool  # noqa: E402  (needs the path set above)
+
+# tools/demo_pool.py and demo_serve.py import this module as `demo`. Run as a
+# script it is __main__, and a second copy under the name `demo` would have a
+# DemoError of its own, which main() would not catch: one module, two names.
+sys.modules.setdefault("demo", sys.modules[__name__])
 
 # The default scenario: blocking fetch against an event loop.
 TIMEOUT_SECONDS = 1.5
@@ -81,11 +88,16 @@ class FetchRun:
 
 @dataclass
 class Demo:
-    """What show() prints: a line about the servers, the charts, the lesson."""
+    """What show() prints: a line about the servers, the charts, the lesson.
+
+    A demo whose runs are not fetch runs (stage 7's server) brings its own
+    show(demo, color, style) and leaves runs empty.
+    """
 
     intro: str
     runs: list[FetchRun]
     conclusion: str
+    show: Callable[[Demo, bool, gantt.Style], None] | None = None
 
 
 class DemoError(Exception):
@@ -335,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     try:
-        show(demo, color, gantt.UNICODE if unicode_ok() else gantt.ASCII)
+        (demo.show or show)(demo, color, gantt.UNICODE if unicode_ok() else gantt.ASCII)
         print()
         print(f"Traces for chrome://tracing or Perfetto: {trace_dir}/")
     except BrokenPipeError:  # the reader went away (| head): stop quietly
@@ -365,6 +377,12 @@ def compare_pool(args: argparse.Namespace, trace_dir: Path) -> Demo:
     return demo_pool.compare_pool(args, trace_dir)
 
 
+def compare_serve(args: argparse.Namespace, trace_dir: Path) -> Demo:
+    """Stage 7's demo, in tools/demo_serve.py, imported when chosen (as compare_pool)."""
+    import demo_serve  # pylint: disable=import-outside-toplevel
+    return demo_serve.compare_serve(args, trace_dir)
+
+
 SCENARIOS = [
     Scenario("", 1, True, compare_stages, "an event loop",
              "stage 0 against an event loop, on four servers"),
@@ -375,6 +393,9 @@ SCENARIOS = [
     Scenario("--pool", 6, False, compare_pool, "a thread pool",
              "one program (stage 6 or later) run twice: --process 0.5 in the loop, "
              "then on a pool of 3 threads"),
+    Scenario("--serve", 7, False, compare_serve, "the HTTP service",
+             "stage 7's serve, twice: two slow requests on the pool while /stats and /hello "
+             "are answered, then the same with /slow mounted in the loop"),
 ]
 
 

@@ -14,6 +14,7 @@ the committed images are exactly what this program draws.
     lessons/images/concept-knotes.png       lesson 4: two knotes per fd, one kevent() call
     lessons/images/concept-heap.png         lesson 5: a binary min-heap, tree and array
     lessons/images/concept-post.png         lesson 6: post() from a worker into the loop
+    lessons/images/concept-serve.png        lesson 7: the service: one loop, a pool, answers posted back
 
     /usr/bin/python3 tools/make_concept_images.py [--out-dir DIR]
 
@@ -352,6 +353,30 @@ def post(path: Path) -> None:
     save(fig, path)
 
 
+def serve(path: Path) -> None:
+    """Lesson 7: the loop owns every socket; the pool only returns answers, by post()."""
+    fig, ax = canvas(12, 5.4, 12, 5.4)
+    for i in range(3):
+        y = 3.9 - i * 1.25
+        box(ax, 0.95, y, 1.5, 0.75, f"client {i + 1}", size=12)
+        arrow(ax, (1.75, y), (3.05, 2.65 + (1 - i) * 0.5), color=INK, style="<|-|>")
+    box(ax, 5.0, 2.65, 3.7, 3.3,
+        "loop thread\n\naccept\nread + parse (context)\nasync app: /stats\n"
+        "write the answer", size=12)
+    ax.text(5.0, 0.55, "every socket, every timer:\nquick, never blocks", ha="center",
+            va="center", fontsize=11, color=BLUE)
+    for i in range(3):
+        box(ax, 10.3, 3.85 - i * 1.2, 2.6, 0.8, f"worker {i + 1}\nsync app: may block",
+            size=11, edge=GREEN, face="#d9ecd9")
+    arrow(ax, (6.9, 3.35), (8.95, 3.35), color=GREEN)
+    ax.text(7.9, 3.6, "offload(request)", ha="center", fontsize=11, color=GREEN)
+    arrow(ax, (8.95, 1.95), (6.9, 1.95), color=ORANGE)
+    ax.text(7.9, 1.55, "post(response)", ha="center", fontsize=11, color=ORANGE)
+    ax.text(6.0, 5.05, "one loop owns the sockets; workers only return answers", ha="center",
+            fontsize=14, weight="bold", color=INK)
+    save(fig, path)
+
+
 FIGURES = {
     "concept-calls.png": calls,
     "concept-loop-turn.png": loop_turn,
@@ -361,6 +386,7 @@ FIGURES = {
     "concept-knotes.png": knotes,
     "concept-heap.png": heap,
     "concept-post.png": post,
+    "concept-serve.png": serve,
 }
 
 

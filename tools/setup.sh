@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs whatever the kit needs and this machine lacks, and for `test` and
-# `setup` the slides' pinned Marp CLI (npm ci: only the slides test and a
-# teacher need it, never a learner's demo). `./kit demo`, `./kit test` and
-# `./kit setup` run it first with their own name:
+# `setup` the slides' pinned Marp CLI and the browser test's puppeteer-core
+# (npm ci: only those tests and a teacher need them, never a learner's
+# demo). `./kit demo`, `./kit test` and `./kit setup` run it first with
+# their own name:
 #
 #     tools/setup.sh [demo|test|setup]      (no argument: as setup)
 #
@@ -26,7 +27,8 @@ packages=(
   libboost-dev                                     # ... and with Boost.Asio (bench-post, the appendix)
   libanyevent-perl libev-perl libevent-perl libpoe-perl  # the appendix: stage 5's fetch in Perl's event machines
   clang libclang-rt-14-dev                         # libFuzzer for the request parser's fuzz test
-  nlohmann-json3-dev                               # JSON in and out of stage 8's chat
+  nlohmann-json3-dev                               # stage 8: the chat's JSON, and its load tool
+  wrk nginx-light                                  # stage 7's benchmark: serve against nginx (bench-serve)
 )
 # Debian's npm conflicts with NodeSource's nodejs, which bundles npm:
 # ask for nodejs and npm only when there is no npm at all.
@@ -56,4 +58,10 @@ fi
 if [[ ( "$kit_command" == test || "$kit_command" == setup ) && ! -x "$root/slides/node_modules/.bin/marp" ]]; then
   echo "kit setup: installing the slides' Marp CLI (npm ci in slides/)"
   (cd "$root/slides" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# Stage 8's browser test drives Debian's Chromium with puppeteer-core, pinned
+# in tests/browser/package-lock.json; puppeteer-core never downloads a browser.
+if [[ ( "$kit_command" == test || "$kit_command" == setup ) && ! -d "$root/tests/browser/node_modules/puppeteer-core" ]]; then
+  echo "kit setup: installing the browser test's puppeteer-core (npm ci in tests/browser/)"
+  (cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
 fi

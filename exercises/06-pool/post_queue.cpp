@@ -60,7 +60,13 @@ std::uint64_t PostQueue::wakeups() const {
     return wakeups_;
 }
 
+// Given: zero is always a safe answer (the loop polls instead of
+// sleeping), so after a pass that ran handlers the loop looks once more
+// without the lock; see lessons/06-pool.md, "What it costs".
 std::optional<Clock::duration> PostQueue::time_to_next(Clock::time_point /*now*/) {
+    if (ran_any_) {
+        return Clock::duration::zero();
+    }
     // TODO(stage 6): under mutex_: when handlers are queued, the loop must
     // not sleep (zero); otherwise note that it may sleep, and set no limit.
     return std::nullopt;
@@ -70,7 +76,8 @@ void PostQueue::dispatch(Clock::time_point /*now*/) {
     // TODO(stage 6): take everything queued in one step under mutex_ (the
     // loop is awake now: may_sleep_ is false), then run the handlers with
     // the lock released, in the order they were posted. A handler that
-    // posts must not run in this pass. running_ is yours to use.
+    // posts must not run in this pass. running_ is yours to use. Note in
+    // ran_any_ whether this pass took any handler (time_to_next() reads it).
 }
 
 }  // namespace kit

@@ -67,7 +67,17 @@ std::uint64_t PostQueue::wakeups() const {
     return wakeups_;
 }
 
+// Zero is always a safe answer (the loop polls instead of sleeping), so
+// after a pass that ran handlers the loop looks once more without taking
+// the lock: while posts stream in, more are on their way. Only a pass that
+// found nothing earns the look under the lock that may let the loop sleep.
+// Under a stream of posts this halves the times the loop takes the lock
+// (each time it finds a poster holding it, both pay a futex system call),
+// and a loop that sleeps less often makes the posters write less often.
 std::optional<Clock::duration> PostQueue::time_to_next(Clock::time_point /*now*/) {
+    if (ran_any_) {
+        return Clock::duration::zero();
+    }
     std::lock_guard lock(mutex_);
     if (!queued_.empty()) {
         may_sleep_ = false;
@@ -85,6 +95,7 @@ void PostQueue::dispatch(Clock::time_point /*now*/) {
         may_sleep_ = false;
         running_.swap(queued_);
     }
+    ran_any_ = !running_.empty();
     for (Handler& handler : running_) {
         handler();
     }

@@ -151,9 +151,10 @@ void HttpContext::run_on_pool(const Mount& mount, Request request) {
                 service.trace().app(self->id_, job->began, job->ended, job->worker, self->target_);
                 self->respond(request, std::move(job->response));
             } else {
-                self->respond(request, text_response(completion.cancelled ? 503 : 500,
-                                                     completion.cancelled ? "shutting down\n"
-                                                                          : "the application failed\n"));
+                self->respond(request,
+                              text_response(completion.cancelled ? 503 : 500,
+                                            completion.cancelled ? "shutting down\n"
+                                                                 : "the application failed\n"));
             }
         });
 }

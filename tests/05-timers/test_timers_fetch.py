@@ -71,6 +71,28 @@ def test_a_silent_server_fails_idle_timeout_on_its_own_deadline(servers, backend
 
 
 @backends
+def test_the_idle_deadline_runs_from_the_last_activity_not_from_the_timer(servers, backend):
+    """A server that answers a header at once, 100 bytes 0.3 s later, then
+    nothing: the idle timer (1.5 s) first fires at about 1.5 s, finds that
+    activity, and must re-arm for the last activity + 1.5 s, about 1.8 s
+    in. A re-arm for "now + 1.5 s" lets it live until about 3 s. A trickle
+    that ends at about 2.4 s (a chunk every 100 ms: never idle) sits
+    between the two: an ordering, not a stopwatch."""
+    falls_silent = servers.falls_silent(after_ms=300)
+    trickle_2_4_s = servers.trickle(total_bytes=2400, chunk_bytes=100, interval_ms=100)
+    run = run_fetch([falls_silent, trickle_2_4_s], timeout=10,
+                    args=[*backend_args(backend), "--idle-timeout", "1.5"])
+    assert run.line(falls_silent).reason == "idle-timeout", \
+        f"expected fail idle-timeout, got {run.line(falls_silent)}"
+    assert run.line(trickle_2_4_s).kind == "ok", \
+        f"expected ok for the 2.4 s trickle, got {run.line(trickle_2_4_s)}"
+    assert run.finish_order() == [falls_silent, trickle_2_4_s], \
+        ("expected the connection that fell silent to fail 1.5 s after its last activity, "
+         f"before the 2.4 s trickle ends; the order was {run.finish_order()} "
+         f"({run.line(falls_silent).ms} ms and {run.line(trickle_2_4_s).ms} ms)")
+
+
+@backends
 def test_without_an_idle_timeout_the_global_timeout_catches_a_silent_server(servers, backend):
     silent, quick = servers.silent(), servers.delayed(50)
     run = run_fetch([silent, quick], timeout=0.5, args=backend_args(backend))

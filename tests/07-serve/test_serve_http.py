@@ -23,47 +23,54 @@ BACKENDS = backends_under_test(["poll"])
 backends = pytest.mark.parametrize("backend", BACKENDS)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request):
+    """One server per backend for the protocol tests (a sanitizer build
+    starts slowly); each test counts from the stats it found. It must still
+    shut down cleanly at the end."""
+    with Server(backend=request.param) as running:
+        yield running
+        assert running.stop()[0] == 0
+
+
 def curl(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["curl", "--silent", "--show-error", "--max-time", "10", *args],
                           capture_output=True, text=True, timeout=20)
 
 
-@backends
-def test_curl_reuses_one_connection_posts_a_body_and_asks_for_a_head(backend):
-    with Server(backend=backend) as server:
-        done = curl("--verbose", server.url("/hello"), server.url("/stats"), server.url("/hello"))
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.startswith("hello\n") and done.stdout.endswith("}\nhello\n"), done.stdout
-        assert done.stderr.count("Re-using existing connection") == 2, \
-            f"expected curl to keep one connection for three requests:\n{done.stderr}"
-        assert json.loads(done.stdout[len("hello\n"):-len("hello\n")])["accepted"] == 1
-        posted = curl("--data-binary", "1 2 3\n40", server.url("/sum"))
-        assert posted.stdout == "46\n", posted
-        head = curl("--head", server.url("/hello"))
-        assert head.stdout.startswith("HTTP/1.1 200 OK") and "Content-Length: 6" in head.stdout
-        assert head.stdout.endswith("\n\n"), f"expected no body after HEAD: {head.stdout!r}"
-        assert server.stop()[0] == 0
+def test_curl_reuses_one_connection_posts_a_body_and_asks_for_a_head(server):
+    accepted = server.stats()["accepted"]
+    done = curl("--verbose", server.url("/hello"), server.url("/stats"), server.url("/hello"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("hello\n") and done.stdout.endswith("}\nhello\n"), done.stdout
+    assert done.stderr.count("Re-using existing connection") == 2, \
+        f"expected curl to keep one connection for three requests:\n{done.stderr}"
+    assert json.loads(done.stdout[len("hello\n"):-len("hello\n")])["accepted"] == accepted + 1
+    posted = curl("--data-binary", "1 2 3\n40", server.url("/sum"))
+    assert posted.stdout == "46\n", posted
+    head = curl("--head", server.url("/hello"))
+    assert head.stdout.startswith("HTTP/1.1 200 OK") and "Content-Length: 6" in head.stdout
+    assert head.stdout.endswith("\n\n"), f"expected no body after HEAD: {head.stdout!r}"
 
 
-@backends
-def test_http_client_keep_alive_404_and_405(backend):
-    with Server(backend=backend) as server:
-        conn = server.http()
-        answers = []
-        for method, path in [("GET", "/hello"), ("GET", "/nowhere"), ("POST", "/hello"),
-                             ("GET", "/sum"), ("GET", "/hello")]:
-            conn.request(method, path, body=b"" if method == "POST" else None)
-            response = conn.getresponse()
-            answers.append((response.status, response.getheader("Allow"), response.read()))
-        conn.close()
-        assert [a[0] for a in answers] == [200, 404, 405, 405, 200], answers
-        assert answers[2][1] == "GET, HEAD" and answers[3][1] == "POST", answers
-        assert server.stats()["accepted"] == 2, "expected one connection for all five requests"
+def test_http_client_keep_alive_404_and_405(server):
+    accepted = server.stats()["accepted"]
+    conn = server.http()
+    answers = []
+    for method, path in [("GET", "/hello"), ("GET", "/nowhere"), ("POST", "/hello"),
+                         ("GET", "/sum"), ("GET", "/hello")]:
+        conn.request(method, path, body=b"" if method == "POST" else None)
+        response = conn.getresponse()
+        answers.append((response.status, response.getheader("Allow"), response.read()))
+    conn.close()
+    assert [a[0] for a in answers] == [200, 404, 405, 405, 200], answers
+    assert answers[2][1] == "GET, HEAD" and answers[3][1] == "POST", answers
+    assert server.stats()["accepted"] == accepted + 2, \
+        "expected one connection for all five requests (and one for /stats)"
 
 
-@backends
-def test_pipelined_requests_are_answered_in_order(backend):
-    with Server(backend=backend) as server, server.connect() as client:
+def test_pipelined_requests_are_answered_in_order(server):
+    with server.connect() as client:
         # /slow goes to the pool and answers last, /stats is in the loop and
         # would be ready first: the answers must still come in request order.
         client.send(b"GET /slow?ms=200 HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -78,26 +85,23 @@ def test_pipelined_requests_are_answered_in_order(backend):
         assert client.closed_cleanly(), "expected EOF after the answer to Connection: close"
 
 
-@backends
-def test_http_1_0_closes_unless_asked_and_1_1_closes_when_asked(backend):
-    with Server(backend=backend) as server:
-        with server.connect() as client:
-            client.send(b"GET /hello HTTP/1.0\r\n\r\n")
-            assert client.read_response()[0] == 200
-            assert client.closed_cleanly(), "HTTP/1.0 without keep-alive: close after the answer"
-        with server.connect() as client:
-            client.send(b"GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" * 2)
-            assert [client.read_response()[0] for _ in range(2)] == [200, 200]
-        with server.connect() as client:
-            client.send(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            status, fields, _ = client.read_response()
-            assert (status, fields.get("connection")) == (200, "close")
-            assert client.closed_cleanly()
+def test_http_1_0_closes_unless_asked_and_1_1_closes_when_asked(server):
+    with server.connect() as client:
+        client.send(b"GET /hello HTTP/1.0\r\n\r\n")
+        assert client.read_response()[0] == 200
+        assert client.closed_cleanly(), "HTTP/1.0 without keep-alive: close after the answer"
+    with server.connect() as client:
+        client.send(b"GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" * 2)
+        assert [client.read_response()[0] for _ in range(2)] == [200, 200]
+    with server.connect() as client:
+        client.send(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        status, fields, _ = client.read_response()
+        assert (status, fields.get("connection")) == (200, "close")
+        assert client.closed_cleanly()
 
 
-@backends
-def test_a_half_closed_client_still_gets_its_answers(backend):
-    with Server(backend=backend) as server, server.connect() as client:
+def test_a_half_closed_client_still_gets_its_answers(server):
+    with server.connect() as client:
         client.send(b"GET /slow?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n"
                     b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
         client.sock.shutdown(socket.SHUT_WR)  # "that's all I will send"
@@ -117,19 +121,18 @@ LIMITS = [
 ]
 
 
-@backends
-def test_each_limit_gets_its_status_and_a_clean_close(backend):
-    with Server(backend=backend) as server:
-        for request_bytes, status in LIMITS:
-            with server.connect() as client:
-                client.send(request_bytes)
-                got, fields, _ = client.read_response()
-                what = f"{request_bytes[:50]!r}..."
-                assert got == status, f"expected {status} for {what}, got {got}"
-                assert fields.get("connection") == "close", what
-                assert client.closed_cleanly(), \
-                    f"expected EOF after the answer to {what}, not a reset"
-        assert server.stats()["rejected"] == len(LIMITS)
+def test_each_limit_gets_its_status_and_a_clean_close(server):
+    rejected = server.stats()["rejected"]
+    for request_bytes, status in LIMITS:
+        with server.connect() as client:
+            client.send(request_bytes)
+            got, fields, _ = client.read_response()
+            what = f"{request_bytes[:50]!r}..."
+            assert got == status, f"expected {status} for {what}, got {got}"
+            assert fields.get("connection") == "close", what
+            assert client.closed_cleanly(), \
+                f"expected EOF after the answer to {what}, not a reset"
+    assert server.stats()["rejected"] == rejected + len(LIMITS)
 
 
 @backends
@@ -153,14 +156,14 @@ def test_the_trace_shows_the_loop_and_the_workers(backend):
     stats_app = [e for e in apps if e["args"]["target"] == "/stats"][-1]
     assert slow_app["tid"] in (1, 2) and slow_app["args"]["thread"] == lanes[slow_app["tid"]]
     assert stats_app["tid"] == 0 and stats_app["args"]["thread"] == "loop"
-    assert slow_app["ts"] < stats_app["ts"] < slow_app["ts"] + slow_app["dur"], \
-        "expected /stats answered in the loop while /slow ran on a worker"
     conn = slow_app["args"]["conn"]
     steps = [e["name"] for e in events if e.get("cat") == "conn" and e["args"]["conn"] == conn]
     assert steps[:5] == ["accepted", "head", "dispatched", "answer", "written"], steps
     assert steps[-1] == "closed", steps
     dispatched = next(e for e in events if e.get("name") == "dispatched"
                       and e["args"]["conn"] == conn)
+    assert dispatched["ts"] < stats_app["ts"] < slow_app["ts"] + slow_app["dur"], \
+        "expected /stats answered in the loop while /slow was on the pool"
     assert dispatched["args"]["where"] == "pool"
 
 

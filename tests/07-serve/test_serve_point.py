@@ -25,17 +25,24 @@ from serverun import Server
 BACKENDS = backends_under_test(["poll"])
 backends = pytest.mark.parametrize("backend", BACKENDS)
 
-SLOW_MS = 1200
+SLOW_MS = 1000
 SLOW_S = SLOW_MS / 1000
 FAST_S = 0.4  # a quick answer under a sanitizer on a busy 2-core machine
 
 
-def in_background(server: Server, path: str, count: int) -> list:
+def in_background(server: Server, path: str, count: int) -> tuple[list, list]:
     """Starts `count` requests for `path` on threads; returns the list their
-    (status, body, seconds) results land in, and the threads."""
+    (status, body, seconds) results land in (status None: the request
+    failed), and the threads."""
     results: list = []
-    threads = [threading.Thread(target=lambda: results.append(server.timed_get(path)))
-               for _ in range(count)]
+
+    def one() -> None:
+        try:
+            results.append(server.timed_get(path))
+        except OSError as error:
+            results.append((None, repr(error).encode(), 0.0))
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
     for thread in threads:
         thread.start()
     return results, threads
@@ -97,14 +104,5 @@ def test_a_slow_application_mounted_in_the_loop_stalls_everyone(backend):
         assert slow.read_response()[0] == 200
         slow.close()
         assert status == 200
-        assert stats_s > (SLOW_S - 0.2) * 0.7, \
+        assert stats_s > (SLOW_S - 0.2) * 0.7 and stats_s > 2 * FAST_S, \
             f"expected /stats stalled behind the sleep in the loop, answered in {stats_s:.2f} s"
-        # The same request on the pool leaves the loop free.
-    with Server(backend=backend) as server:
-        results, threads = in_background(server, f"/slow?ms={SLOW_MS}", 1)
-        wait_on_pool(server, 1)
-        status, _, pooled_s = server.timed_get("/stats")
-        for thread in threads:
-            thread.join()
-        assert pooled_s < FAST_S and pooled_s * 3 < stats_s, \
-            f"expected the pool to keep /stats quick: {pooled_s:.2f} s, in the loop {stats_s:.2f} s"

@@ -9,6 +9,7 @@ backend per track (KIT_HEAVY_BACKEND); the rest on every backend.
 """
 from __future__ import annotations
 
+import json
 import os
 import resource
 import selectors
@@ -46,31 +47,23 @@ def cpu_used_while(server: Server, seconds: float) -> float:
 
 
 @backends
-def test_an_idle_keep_alive_connection_costs_no_cpu(backend):
-    # After an answer the write interest must go off: left on, a
-    # level-triggered backend reports the socket writable at every wait,
-    # and the loop spins at full speed with nothing to write.
-    with Server(backend=backend) as server, server.connect() as client:
-        client.send(GET_HELLO)
-        assert client.read_response()[0] == 200
-        used = cpu_used_while(server, 0.6)
-        assert used < 0.2, f"expected an idle server to sleep, it used {used:.2f} s of CPU in 0.6 s"
-        client.send(GET_HELLO)
-        assert client.read_response()[0] == 200, "the idle connection must still serve"
-
-
-@backends
-def test_idle_and_silent_connections_are_closed_on_their_timeouts(backend):
-    with Server("--idle-timeout", "0.5", "--head-timeout", "0.5", backend=backend) as server:
+def test_idle_connections_cost_no_cpu_and_close_on_their_timeouts(backend):
+    with Server("--idle-timeout", "0.8", "--head-timeout", "0.8", backend=backend) as server:
         with server.connect() as idle, server.connect() as silent:
             idle.send(GET_HELLO)
             assert idle.read_response()[0] == 200
             answered = time.monotonic()
+            # After an answer the write interest must go off: left on, a
+            # level-triggered backend reports the socket writable at every
+            # wait, and the loop spins at full speed with nothing to write.
+            used = cpu_used_while(server, 0.4)
+            assert used < 0.15, \
+                f"expected an idle server to sleep, it used {used:.2f} s of CPU in 0.4 s"
             assert idle.closed_cleanly(5), "expected an idle keep-alive connection closed cleanly"
             idle_s = time.monotonic() - answered
             # A connection that never sends a byte is a head that never comes: 408.
             assert silent.read_response()[0] == 408
-        assert 0.3 < idle_s < 3, f"expected the close after about 0.5 s idle, got {idle_s:.2f} s"
+        assert 0.6 < idle_s < 3, f"expected the close after about 0.8 s idle, got {idle_s:.2f} s"
         stats = server.stats()
         assert (stats["idle_timeouts"], stats["head_timeouts"]) == (1, 1), stats
 
@@ -222,9 +215,12 @@ def test_out_of_fds_the_server_survives_and_serves_again():
         flood = [socket.create_connection((server.host, server.port), timeout=5)
                  for _ in range(2 * limit)]
         try:
-            keeper.send(b"GET /stats HTTP/1.1\r\nHost: x\r\n\r\n")
-            status, _, body = keeper.read_response()
-            assert status == 200 and b'"fd_exhaustions":0' not in body, body
+            def exhausted() -> bool:  # asked on a connection accepted before the flood
+                keeper.send(b"GET /stats HTTP/1.1\r\nHost: x\r\n\r\n")
+                status, _, body = keeper.read_response()
+                return status == 200 and json.loads(body)["fd_exhaustions"] > 0
+
+            assert wait_until(exhausted, 5), "expected the server to run out of fds"
             used = cpu_used_while(server, 0.5)
             assert used < 0.25, f"expected no spin while out of fds, used {used:.2f} s of CPU"
             assert server.fd_count() <= limit

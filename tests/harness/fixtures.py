@@ -350,6 +350,27 @@ class ServerPool:
 
         return self._start("trickle", handle)
 
+    def falls_silent(self, after_ms: int, body_bytes: int = 1000) -> str:
+        """A server that sends the header at once, 100 body bytes after after_ms,
+        then nothing more (of the body_bytes it promised) until the client hangs up
+        or the pool closes: the last sign of life comes well after the first."""
+        _check_non_negative(after_ms=after_ms)
+        if body_bytes <= 100:
+            raise ValueError(f"body_bytes must be more than the 100 sent: {body_bytes}")
+
+        def handle(conn: socket.socket, stopping: threading.Event) -> None:
+            if read_request(conn) is None:
+                return
+            conn.sendall(response_header(200, body_bytes))
+            if stopping.wait(after_ms / 1000):
+                return  # the pool is closing
+            send_body(conn, 0, 100)
+            conn.settimeout(None)
+            while conn.recv(4096):  # b"" when the client closes or the pool closes
+                pass
+
+        return self._start("falls-silent", handle)
+
     def refused(self) -> str:
         """A URL where nothing listens, so connect() fails with ECONNREFUSED.
 

@@ -143,6 +143,25 @@ def test_silent_never_answers_and_holds_the_connection_until_close():
     sock.close()
 
 
+def test_falls_silent_sends_the_header_then_one_chunk_late_then_nothing(pool):
+    url = pool.falls_silent(after_ms=300, body_bytes=1000)
+    with connect(url) as sock:
+        send_get(sock, url)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += sock.recv(65536)
+        header_at = time.monotonic()
+        _, headers, body = split_response(head)
+        assert headers["Content-Length"] == "1000" and body == b""
+        while len(body) < 100:
+            body += sock.recv(65536)
+        assert time.monotonic() - header_at >= 0.25, "expected the chunk about 300 ms later"
+        assert len(body) == 100, f"expected 100 body bytes, got {len(body)}"
+        sock.settimeout(0.5)
+        with pytest.raises(socket.timeout):
+            sock.recv(1)  # then silence, with the connection open
+
+
 def test_trickle_sends_the_header_at_once_then_chunks_with_time_between(pool):
     url = pool.trickle(total_bytes=300, chunk_bytes=100, interval_ms=100)
     with connect(url) as sock:

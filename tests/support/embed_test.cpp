@@ -17,7 +17,8 @@ namespace {
 
 // The file as it is in the source tree now (KIT_SOURCE_DIR, set by CTest).
 std::string source_file(const std::string& relative) {
-    const char* root = std::getenv("KIT_SOURCE_DIR");
+    // Read before any thread exists (gtest runs one test at a time).
+    const char* root = std::getenv("KIT_SOURCE_DIR");  // NOLINT(concurrency-mt-unsafe)
     EXPECT_NE(root, nullptr) << "KIT_SOURCE_DIR is not set (run through ctest)";
     std::ifstream in(std::string(root != nullptr ? root : ".") + "/" + relative, std::ios::binary);
     EXPECT_TRUE(in) << "cannot open " << relative;

@@ -983,12 +983,13 @@ def test_setup_runs_npm_ci_only_for_test_and_setup(tmp_path):
     root = tmp_path / "kit"
     (root / "tools").mkdir(parents=True)
     (root / "slides").mkdir()
+    (root / "tests" / "browser").mkdir(parents=True)  # stage 8's browser test
     shutil.copy(TOOLS / "setup.sh", root / "tools" / "setup.sh")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     log = tmp_path / "calls.log"
     for name, body in (("dpkg-query", "echo 'install ok installed'"),
-                       ("npm", f"echo npm \"$@\" >> {log}"),
+                       ("npm", f"echo npm \"$@\" in \"$(pwd)\" >> {log}"),
                        ("apt-get", f"echo apt-get >> {log}")):
         write(bin_dir / name, f"#!/bin/sh\n{body}\n")
         (bin_dir / name).chmod(0o755)
@@ -1000,5 +1001,7 @@ def test_setup_runs_npm_ci_only_for_test_and_setup(tmp_path):
         assert done.returncode == 0, done.stderr
         ran = log.read_text() if log.exists() else ""
         assert ("npm ci" in ran) == wants_npm, f"{command}: {ran!r}"
+        for folder in ("slides", "tests/browser"):  # Marp, and puppeteer-core
+            assert (f"in {root / folder}\n" in ran) == wants_npm, f"{command}: {ran!r}"
     launcher = (REPO / "kit").read_text()
     assert 'tools/setup.sh" "$1"' in launcher

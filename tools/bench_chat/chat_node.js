@@ -187,13 +187,15 @@ function postMessage(request, response) {
   let size = 0;
   request.on("data", (chunk) => {
     size += chunk.length;
-    if (size > maxBodyBytes) {
-      // Stop reading a body that can never be a valid message.
+    if (size <= maxBodyBytes) {
+      chunks.push(chunk);
+    } else if (!response.headersSent) {
+      // A body this large can never be a valid message: answer now, and
+      // once the answer is out, close rather than read the rest.
+      response.setHeader("Connection", "close");
       send(response, 413, {error: `the body is larger than ${maxBodyBytes} bytes`});
-      request.destroy();
-      return;
+      response.on("finish", () => request.destroy());
     }
-    chunks.push(chunk);
   });
   request.on("end", () => {
     if (response.headersSent) {

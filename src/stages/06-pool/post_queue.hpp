@@ -8,8 +8,10 @@
 // Wakeup fd, watched like any socket, ends the loop's sleep when it must.
 // It is a Source (source.hpp), so the Loop does not change for it:
 //
-// - time_to_next(): "now" when handlers are queued, else it notes that
-//   the loop may sleep (under the lock) and sets no limit;
+// - time_to_next(): "now" when the last pass ran handlers (more are
+//   likely on their way: look once more before sleeping) or handlers are
+//   queued; else it notes that the loop may sleep (under the lock) and
+//   sets no limit;
 // - post(): pushes under the lock and writes the wake-up only if the loop
 //   may sleep and no wake-up is on its way (one write wakes it; more would
 //   be wasted system calls: they coalesce);
@@ -73,7 +75,8 @@ public:
     /// and the lesson: posts coalesce, so usually far fewer than posts).
     [[nodiscard]] std::uint64_t wakeups() const;
 
-    /// Source: zero while handlers are queued; otherwise notes that the loop may sleep.
+    /// Source: zero while handlers are queued or the last pass ran some;
+    /// otherwise notes that the loop may sleep.
     [[nodiscard]] std::optional<Clock::duration> time_to_next(Clock::time_point now) override;
 
     /// Source: runs every handler queued before this call, in the order posted.
@@ -85,6 +88,7 @@ private:
     Wakeup wakeup_;
     std::size_t holds_ = 0;
     std::vector<Handler> running_;  // the pass being run; its capacity is reused
+    bool ran_any_ = false;          // the last dispatch() ran handlers
 
     // Shared with the posting threads, guarded by mutex_.
     mutable std::mutex mutex_;

@@ -169,8 +169,8 @@ void HttpContext::reject(int status, std::string_view why) {
 // the loop watch for writability, and flush() goes on from there.
 void HttpContext::flush() {
     while (written_ < output_.size()) {
-        ssize_t n = ::send(socket_.get(), output_.data() + written_, output_.size() - written_,
-                           kSendFlags);
+        ssize_t n =
+            ::send(socket_.get(), output_.data() + written_, output_.size() - written_, kSendFlags);
         if (n > 0) {
             written_ += static_cast<std::size_t>(n);
             last_progress_ = Clock::now();

@@ -70,8 +70,7 @@ std::string_view query_value(std::string_view target, std::string_view name) {
         std::string_view pair = query.substr(0, amp);
         std::size_t equals = pair.find('=');
         if (pair.substr(0, equals) == name) {
-            return equals == std::string_view::npos ? std::string_view{}
-                                                    : pair.substr(equals + 1);
+            return equals == std::string_view::npos ? std::string_view{} : pair.substr(equals + 1);
         }
         if (amp == std::string_view::npos) {
             break;

@@ -19,10 +19,10 @@ namespace kit {
 
 /// One answer to one request.
 struct Response {
-    int status = 200;                           ///< 200, 404, 503, ...
-    std::string content_type = "text/plain";    ///< The Content-Type field.
+    int status = 200;                                         ///< 200, 404, 503, ...
+    std::string content_type = "text/plain";                  ///< The Content-Type field.
     std::vector<std::pair<std::string, std::string>> fields;  ///< More field lines (e.g. Allow).
-    std::string body;                           ///< The content, sent whole.
+    std::string body;                                         ///< The content, sent whole.
 };
 
 /// A text/plain response with @p status and @p body (a line, usually).

@@ -52,8 +52,8 @@ void ServeTrace::app(std::uint64_t conn, Clock::time_point begin, Clock::time_po
     }
     std::string thread = worker == 0 ? "loop" : "pool-" + std::to_string(worker);
     record({"app", "work", 'X', worker, begin, end - begin,
-            "\"conn\":" + std::to_string(conn) + ",\"thread\":\"" + thread +
-                "\",\"target\":\"" + json_escape(target) + "\""});
+            "\"conn\":" + std::to_string(conn) + ",\"thread\":\"" + thread + "\",\"target\":\"" +
+                json_escape(target) + "\""});
 }
 
 void ServeTrace::wait(Clock::time_point begin, Clock::time_point end, int ready) {
@@ -71,7 +71,8 @@ void ServeTrace::write(std::ostream& out, std::size_t workers) const {
     }
     for (const Event& e : events_) {
         out << ",\n{\"ph\":\"" << e.phase << "\",\"cat\":\"" << e.category << "\",\"name\":\""
-            << e.name << "\",\"pid\":1,\"tid\":" << e.lane << ",\"ts\":" << microseconds(e.at - start_);
+            << e.name << "\",\"pid\":1,\"tid\":" << e.lane
+            << ",\"ts\":" << microseconds(e.at - start_);
         if (e.phase == 'X') {
             out << ",\"dur\":" << microseconds(e.duration);
         } else {
