@@ -113,6 +113,11 @@ void ChatRoom::post(const Request& request, const Responder& responder) {
         responder.respond(error_response(415, "Content-Type must be application/json"));
         return;
     }
+    if (request.body.size() > kMaxBodyBytes) {
+        responder.respond(error_response(
+            413, "the body is larger than " + std::to_string(kMaxBodyBytes) + " bytes"));
+        return;
+    }
     Parsed parsed = read_message(request.body);
     if (!parsed.error.empty()) {
         responder.respond(error_response(400, parsed.error));
