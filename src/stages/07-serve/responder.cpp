@@ -10,8 +10,8 @@ namespace kit {
 Responder::Responder(std::shared_ptr<HttpContext> context, std::uint64_t request)
     : context_(std::move(context)), request_(request) {}
 
-void Responder::respond(Response response) const {
-    context_->respond(request_, std::move(response));
+void Responder::respond(const Response& response) const {
+    context_->respond(request_, response);
 }
 
 bool Responder::waiting() const {
@@ -20,6 +20,12 @@ bool Responder::waiting() const {
 
 void Responder::on_disconnect(std::function<void()> callback) const {
     context_->on_disconnect(std::move(callback));
+}
+
+void Responder::close() const {
+    if (context_->waiting_for(request_)) {
+        context_->close("dropped");
+    }
 }
 
 Service& Responder::service() const {
