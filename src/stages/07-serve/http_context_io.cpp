@@ -133,11 +133,14 @@ void HttpContext::on_ready(IoEvents events) {
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            unread_ = false;
             return;
         }
         close(n == 0 ? "answered" : "reset");
         return;
     }
+    unread_ = service_.options().reads == ReadMode::until_eagain;  // see update_interest()
+    update_interest();
 }
 
 void HttpContext::send(const Response& response) {
