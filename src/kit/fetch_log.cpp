@@ -82,6 +82,7 @@ void FetchLog::finish(std::size_t target, const Outcome& outcome) {
         return before_ok_(target, outcome);
     }
     t.finished = true;
+    t.outcome = outcome;
     if (!t.has_started) {
         t.started = now;
     }
@@ -118,6 +119,11 @@ void FetchLog::span(std::size_t target, std::string_view name, Clock::time_point
 
 void FetchLog::wait(Clock::time_point begin, Clock::time_point end, int ready) {
     record({"wait", "loop", 'X', 0, begin, end - begin, "\"ready\":" + std::to_string(ready)});
+}
+
+std::optional<Outcome> FetchLog::outcome(std::size_t target) const {
+    const Target& t = targets_.at(target);
+    return t.finished ? std::optional<Outcome>(t.outcome) : std::nullopt;
 }
 
 bool FetchLog::all_finished() const {

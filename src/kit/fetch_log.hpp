@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -70,6 +71,10 @@ public:
     /// which @p ready file descriptors were ready.
     void wait(Clock::time_point begin, Clock::time_point end, int ready);
 
+    /// How @p target ended, once it is finished (std::nullopt before):
+    /// stage 8's aggregator answers with every target's outcome.
+    [[nodiscard]] std::optional<Outcome> outcome(std::size_t target) const;
+
     /// True once every target is finished.
     [[nodiscard]] bool all_finished() const;
 
@@ -87,6 +92,7 @@ private:
         bool has_started = false;
         bool received = false;  // its ok outcome went to the before_ok() step
         bool finished = false;
+        Outcome outcome;  // once finished
     };
     struct TraceEvent {
         std::string name;

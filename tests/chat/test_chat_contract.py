@@ -165,7 +165,7 @@ def test_wrong_methods_and_paths(server):
     assert status == 405 and headers["Allow"] == "GET"
     status, headers, _ = call(server, "GET", "/chat/post")
     assert status == 405 and headers["Allow"] == "POST"
-    status, _, body = call(server, "GET", "/nowhere")
+    status, _, body = call(server, "GET", "/chat/nowhere")
     assert status == 404 and json.loads(body)["error"]
 
 

@@ -140,7 +140,11 @@ void LoopFetch::finished(std::size_t target) {
         hooks_.finished(target);
     }
     if (log_.all_finished()) {
-        loop_.stop();
+        if (hooks_.all_finished) {
+            hooks_.all_finished();
+        } else {
+            loop_.stop();
+        }
     }
 }
 

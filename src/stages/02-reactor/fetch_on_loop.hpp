@@ -6,7 +6,7 @@
 // callback calls on_ready() and then follows the new interest; the global
 // deadline is a Source. Stages 3 and 4 run the very same client on epoll
 // and kqueue; stage 5 follows each target through FetchHooks to arm and
-// cancel its timers. Lesson: lessons/02-reactor.md, "The fetch client on the Loop".
+// cancel its timers, and stage 8 runs it on a service's loop. Lesson: lessons/02-reactor.md, "The fetch client on the Loop".
 #pragma once
 
 #include "connection.hpp"
@@ -41,6 +41,12 @@ struct FetchHooks {
     std::function<void(std::size_t)> watched;   ///< Its fd is watched: the connect is under way.
     std::function<void(std::size_t)> ready;     ///< Its fd is ready; its handler runs next.
     std::function<void(std::size_t)> finished;  ///< It is finished, and its fd unwatched.
+    /// Every target is finished. Empty: stop the loop, so that run()
+    /// returns (a fetch program). Stage 8's aggregator shares the loop with
+    /// a service, which must go on: it answers its client here instead.
+    /// It may be called from inside start() or fail(): it must not destroy
+    /// the LoopFetch.
+    std::function<void()> all_finished;
 };
 
 /// The targets' connections on one Loop: keeps each one's watch in step

@@ -144,6 +144,11 @@ void HttpContext::on_ready(IoEvents events) {
 }
 
 void HttpContext::send(const Response& response) {
+    // The callbacks were for a client that leaves before its answer; it is
+    // going out now. Kept, they would pile up on a keep-alive connection
+    // that parks one request after another (and one could run in the middle
+    // of an application's loop over its waiters, should the write fail).
+    on_disconnect_.clear();
     keep_alive_ = keep_alive_ && !service_.shutting_down();
     service_.trace().event("answer", id_, "\"status\":" + std::to_string(response.status));
     output_ = serialize(response, keep_alive_, head_only_);

@@ -22,6 +22,12 @@ void Responder::on_disconnect(std::function<void()> callback) const {
     context_->on_disconnect(std::move(callback));
 }
 
+void Responder::close() const {
+    if (context_->waiting_for(request_)) {
+        context_->close("dropped");
+    }
+}
+
 Service& Responder::service() const {
     return context_->service();
 }

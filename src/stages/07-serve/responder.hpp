@@ -11,7 +11,8 @@
 // of the connection has seen the client's EOF or a reset. (EOF may also be
 // a half-close by a client still waiting for its answer; the service still
 // writes the answer if the socket takes it. An application that parks
-// clients for long usually drops them on EOF, as stage 8's chat does.)
+// clients for long usually drops them on EOF, as stage 8's chat does:
+// close() ends the connection without an answer, so its fd is freed now.)
 //
 // service() is the way back into the service: its Loop (CppCMS's
 // get_io_service()), its timers, post() and the pool.
@@ -19,7 +20,8 @@
 //
 // Interface rules: loop thread only, like the context it names: another
 // thread must post() a handler that calls respond(). respond() at most once;
-// it does nothing once the connection is closed.
+// it does nothing once the connection is closed. The on_disconnect()
+// callbacks are forgotten once the answer goes out.
 #pragma once
 
 #include "response.hpp"
@@ -48,6 +50,10 @@ public:
     /// Calls @p callback (loop thread) when the client's side ends before the
     /// answer: EOF or a reset. Called at once if that has already happened.
     void on_disconnect(std::function<void()> callback) const;
+
+    /// Closes the connection without an answer, if it still waits for this
+    /// one: a parked client that went away (loop thread).
+    void close() const;
 
     /// The service the request came to: loop(), timers(), post(), pool().
     [[nodiscard]] Service& service() const;

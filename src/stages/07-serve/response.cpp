@@ -11,6 +11,10 @@ std::string_view reason_phrase(int status) {
     switch (status) {
         case 200:
             return "OK";
+        case 202:
+            return "Accepted";
+        case 204:
+            return "No Content";
         case 400:
             return "Bad Request";
         case 403:
@@ -25,6 +29,8 @@ std::string_view reason_phrase(int status) {
             return "Content Too Large";
         case 414:
             return "URI Too Long";
+        case 415:
+            return "Unsupported Media Type";
         case 431:
             return "Request Header Fields Too Large";
         case 500:
@@ -47,21 +53,28 @@ std::string serialize(const Response& response, bool keep_alive, bool head_only)
     out += std::to_string(response.status);
     out += ' ';
     out += reason_phrase(response.status);
-    out += "\r\nContent-Type: ";
-    out += response.content_type;
+    // A 204 has no content, so neither a type nor a length (RFC 9110
+    // §8.6: a server must not send Content-Length in a 204).
+    const bool no_content = response.status == 204;
+    if (!no_content) {
+        out += "\r\nContent-Type: ";
+        out += response.content_type;
+    }
     for (const auto& [name, value] : response.fields) {
         out += "\r\n";
         out += name;
         out += ": ";
         out += value;
     }
-    out += "\r\nContent-Length: ";
-    out += std::to_string(response.body.size());
+    if (!no_content) {
+        out += "\r\nContent-Length: ";
+        out += std::to_string(response.body.size());
+    }
     if (!keep_alive) {
         out += "\r\nConnection: close";
     }
     out += "\r\n\r\n";
-    if (!head_only) {
+    if (!head_only && !no_content) {
         out += response.body;
     }
     return out;

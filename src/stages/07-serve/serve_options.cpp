@@ -9,8 +9,6 @@
 
 namespace kit {
 
-namespace {
-
 // Seconds as a duration: more than zero, at most a day, not NaN.
 std::optional<Clock::duration> parse_seconds(const std::string& text) {
     double seconds = 0;
@@ -21,6 +19,8 @@ std::optional<Clock::duration> parse_seconds(const std::string& text) {
     }
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
+
+namespace {
 
 std::optional<unsigned long> parse_count(const std::string& text, unsigned long most) {
     unsigned long value = 0;
@@ -43,10 +43,10 @@ std::string join(const std::vector<std::string>& names) {
 
 std::optional<ServeOptions> parse_serve_options(const std::vector<std::string>& args,
                                                 const std::vector<std::string>& backends,
-                                                std::string& error) {
+                                                std::string& error, const MoreOptions& more) {
     ServeOptions options;
     // Each option with a value: how to take it; false means a bad value.
-    using Taker = std::function<bool(const std::string&)>;
+    using Taker = OptionTaker;
     auto seconds_into = [](Clock::duration& into) {
         return Taker([&into](const std::string& text) {
             std::optional<Clock::duration> d = parse_seconds(text);
@@ -58,7 +58,7 @@ std::optional<ServeOptions> parse_serve_options(const std::vector<std::string>& 
             return text == no ? (into = false, true) : text == yes ? (into = true, true) : false;
         });
     };
-    const std::map<std::string, Taker> takers = {
+    std::map<std::string, Taker> takers = {
         {"--backend",
          [&](const std::string& text) {
              options.backend = text;
@@ -84,6 +84,7 @@ std::optional<ServeOptions> parse_serve_options(const std::vector<std::string>& 
         {"--hello-on", choice_into(options.hello_on_pool, "loop", "pool")},
         {"--slow-on", choice_into(options.slow_on_loop, "pool", "loop")},
     };
+    takers.insert(more.begin(), more.end());  // a later stage's; stage 7's names win
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
         if (arg == "--help" || arg == "-h") {

@@ -5,6 +5,8 @@
 //           [--hello-on loop|pool] [--slow-on pool|loop]
 //
 // A usage error is one line on stderr and exit status 2, as for fetch.
+// A later stage's serve takes more options (stage 8's --poll-timeout):
+// it hands them in as MoreOptions, stage 7's parser is not copied.
 // Lesson: lessons/07-serve.md.
 //
 // Interface rules: a pure function of its arguments.
@@ -14,6 +16,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,12 +40,20 @@ struct ServeOptions {
     bool help = false;           ///< --help.
 };
 
+/// How an option takes its value: false for a bad one.
+using OptionTaker = std::function<bool(const std::string& value)>;
+/// Options a later stage adds, by name ("--poll-timeout"), each with a value.
+using MoreOptions = std::map<std::string, OptionTaker>;
+
 /// The options @p args (without the program's name) ask for; @p backends
-/// are the names --backend accepts. @return the options, or std::nullopt
-/// with a one-line reason in @p error.
+/// are the names --backend accepts, @p more the options a later stage adds.
+/// @return the options, or std::nullopt with a one-line reason in @p error.
 std::optional<ServeOptions> parse_serve_options(const std::vector<std::string>& args,
                                                 const std::vector<std::string>& backends,
-                                                std::string& error);
+                                                std::string& error, const MoreOptions& more = {});
+
+/// Seconds as a duration ("0.5"): more than zero, at most a day; else std::nullopt.
+std::optional<Clock::duration> parse_seconds(const std::string& text);
 
 /// The --help text.
 std::string serve_usage(const std::vector<std::string>& backends);

@@ -15,6 +15,7 @@ Service::Service(Loop& loop, TimerQueue& timers, PostQueue& posts, ThreadPool& p
 Service::~Service() {
     timers_.cancel(grace_timer_);
     shutdown_done_ = nullptr;
+    on_shutdown_.clear();
     // close() calls forget(), which erases from contexts_: walk a copy.
     auto contexts = std::exchange(contexts_, {});
     for (auto& [id, context] : contexts) {
@@ -42,6 +43,9 @@ void Service::shutdown(std::function<void()> done) {
     }
     shutting_down_ = true;
     shutdown_done_ = std::move(done);
+    for (std::function<void()>& callback : std::exchange(on_shutdown_, {})) {
+        callback();
+    }
     std::vector<std::shared_ptr<HttpContext>> contexts;
     for (auto& [id, context] : contexts_) {
         contexts.push_back(context);

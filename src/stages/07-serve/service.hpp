@@ -36,6 +36,7 @@
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 namespace kit {
 
@@ -73,6 +74,11 @@ public:
 
     /// Takes over a freshly accepted connection.
     void adopt(UniqueFd socket);
+
+    /// Calls @p callback when shutdown() begins, before the connections are
+    /// drained: an application that parks clients answers them there (stage
+    /// 8's chat), so that they need not wait for the grace period.
+    void on_shutdown(std::function<void()> callback) { on_shutdown_.push_back(std::move(callback)); }
 
     /// Starts the graceful shutdown (see the file comment); @p done runs on
     /// the loop thread once every connection is closed.
@@ -115,6 +121,7 @@ private:
     std::uint64_t next_id_ = 1;
     bool shutting_down_ = false;
     std::function<void()> shutdown_done_;
+    std::vector<std::function<void()>> on_shutdown_;
     TimerId grace_timer_;
 };
 
