@@ -29,6 +29,8 @@ void HttpContext::on_readable() {
     //   half-close with a request still to answer: do not close here);
     // - EINTR: read again; EAGAIN or EWOULDBLOCK: nothing more for now;
     // - any other error: close() with a reason, and return at once.
+    // After the loop, set unread_ when reading until EAGAIN stopped at the
+    // bound instead (bytes may be left that no edge will report again).
     // Then, if the context is reading (between requests), parse() what
     // came; whatever the state, end with update_interest().
     // TODO(stage 7): delete these two lines.

@@ -17,8 +17,8 @@ namespace kit {
 // Reads what the socket has now into the input buffer: once per readiness,
 // or until EAGAIN on an edge-triggered backend (which reports only new
 // data). The buffer is bounded: full, the context stops reading until the
-// requests in it are answered. Then, if the context is between requests,
-// parse what came.
+// requests in it are answered (edge-triggered, it notes that bytes may be
+// left: unread_). Then, if the context is between requests, parse what came.
 void HttpContext::on_readable() {
     const bool until_eagain = service_.options().reads == ReadMode::until_eagain;
     char chunk[16 * 1024];
@@ -44,6 +44,7 @@ void HttpContext::on_readable() {
         close("reset");  // ECONNRESET and the like: nobody to answer
         return;
     }
+    unread_ = until_eagain && input_.size() >= kMaxBuffered;
     if (state_ == State::reading) {
         parse();
     }

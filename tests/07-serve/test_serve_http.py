@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import tempfile
+import threading
 
 import pytest
 
@@ -83,6 +84,23 @@ def test_pipelined_requests_are_answered_in_order(server):
         assert answers[0][2] == b"slept 200 ms\n" and answers[2][2] == b"3\n", answers
         assert answers[4][1].get("connection") == "close"
         assert client.closed_cleanly(), "expected EOF after the answer to Connection: close"
+
+
+def test_a_long_pipeline_pauses_reading_and_resumes(server):
+    # 3,000 requests (about 100 KiB) at once: more than the context buffers
+    # (64 KiB), so it stops reading while it answers, and must start again,
+    # on an edge-triggered backend too, where no new edge comes by itself.
+    # Every tenth goes to the pool, so the buffer also fills while waiting.
+    count = 3000
+    paths = ["/slow?ms=0" if i % 10 == 9 else "/hello" for i in range(count)]
+    with server.connect() as client:
+        requests = b"".join(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode() for path in paths)
+        sender = threading.Thread(target=client.send, args=(requests,))
+        sender.start()
+        bodies = [client.read_response()[2] for _ in range(count)]
+        sender.join()
+    expected = [b"slept 0 ms\n" if path.startswith("/slow") else b"hello\n" for path in paths]
+    assert bodies == expected
 
 
 def test_http_1_0_closes_unless_asked_and_1_1_closes_when_asked(server):

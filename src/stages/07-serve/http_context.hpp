@@ -128,18 +128,22 @@ private:
     const std::uint64_t id_;
     State state_ = State::reading;
     RequestParser parser_;
-    std::string input_;          // received, not yet parsed (the next requests)
-    std::string output_;         // the answer being written
-    std::size_t written_ = 0;    // bytes of output_ written so far
-    bool parsing_ = false;       // parse() is on the stack: don't re-enter it
-    bool head_seen_ = false;     // this request's head is parsed (traced once)
-    bool peer_ended_ = false;    // EOF or reset seen from the client
-    bool watched_ = false;       // the loop watches the socket
-    IoEvents interest_;          // what the loop watches it for
-    std::uint64_t request_ = 0;  // the number of the request being answered
-    bool keep_alive_ = true;     // after this answer, read the next request
-    bool head_only_ = false;     // a HEAD request: the answer without its body
-    std::string target_;         // of the request being answered (trace)
+    std::string input_;        // received, not yet parsed (the next requests)
+    std::string output_;       // the answer being written
+    std::size_t written_ = 0;  // bytes of output_ written so far
+    bool parsing_ = false;     // parse() is on the stack: don't re-enter it
+    bool head_seen_ = false;   // this request's head is parsed (traced once)
+    bool peer_ended_ = false;  // EOF or reset seen from the client
+    // Edge-triggered only: the last read stopped at kMaxBuffered, not at
+    // EAGAIN, so bytes may wait in the socket that no new edge will report.
+    bool unread_ = false;
+    bool reread_posted_ = false;  // a read is posted for those bytes
+    bool watched_ = false;        // the loop watches the socket
+    IoEvents interest_;           // what the loop watches it for
+    std::uint64_t request_ = 0;   // the number of the request being answered
+    bool keep_alive_ = true;      // after this answer, read the next request
+    bool head_only_ = false;      // a HEAD request: the answer without its body
+    std::string target_;          // of the request being answered (trace)
     Timer timer_kind_ = Timer::none;
     TimerId timer_;
     Clock::time_point last_progress_;  // the last write that moved bytes (write timer)

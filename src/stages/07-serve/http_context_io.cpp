@@ -133,11 +133,14 @@ void HttpContext::on_ready(IoEvents events) {
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            unread_ = false;
             return;
         }
         close(n == 0 ? "answered" : "reset");
         return;
     }
+    unread_ = service_.options().reads == ReadMode::until_eagain;  // see update_interest()
+    update_interest();
 }
 
 void HttpContext::send(const Response& response) {
@@ -244,6 +247,22 @@ void HttpContext::update_interest() {
     }
     const IoEvents wanted{.readable = !peer_ended_ && input_.size() < kMaxBuffered,
                           .writable = written_ < output_.size()};
+    if (wanted.readable && unread_ && !reread_posted_) {
+        // Edge-triggered, with bytes left in the socket when the buffer
+        // filled: no edge will come for them, so the context comes back
+        // for them itself, in a later pass of the loop (the Acceptor does
+        // the same for connections left queued). Through the post queue:
+        // from the loop thread it is simply "run this soon".
+        reread_posted_ = true;
+        service_.post([weak = weak_from_this()] {
+            if (std::shared_ptr<HttpContext> self = weak.lock()) {
+                self->reread_posted_ = false;
+                if (self->state_ != State::closed && self->unread_) {
+                    self->on_ready({.readable = true});
+                }
+            }
+        });
+    }
     Loop& loop = service_.loop();
     std::error_code error;
     if (!wanted.any()) {
