@@ -8,11 +8,13 @@
 //   modify() may need two changes (one per filter), and wait() may get two
 //   events for one fd, in any order: we merge them into one ReadyFd, since
 //   the Loop wants each fd once (Redis's ae_kqueue.c does the same).
-// - kevent() takes changes and returns events in one call, and a real
-//   program batches its changes into the next wait (libev does). We apply
-//   each change at once, in its own call, so that an error belongs to the
-//   watch() that caused it, and a failed add can be undone; the cost is a
-//   system call per change, as with epoll_ctl().
+// - kevent() takes changes and returns events in one call, so changes can
+//   ride on the next wait instead of costing a system call each (libev
+//   and libuv batch so). Two rules limit what may wait: a watch() must
+//   hear its own error (and a failed add must change nothing), and the
+//   Loop's contract lets the caller close an fd right after unwatch().
+//   Which changes may wait, then? That is this stage's decision (the
+//   TODO in modify()).
 // - A change that fails comes back as an *event* with EV_ERROR, when the
 //   eventlist has room; with no room (we pass none) kevent() fails with
 //   errno instead. Either way it is easy to miss: check both.
@@ -38,6 +40,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstddef>
+#include <iterator>
 #include <span>
 #include <utility>
 #include <vector>
@@ -60,21 +63,25 @@ public:
     [[nodiscard]] std::string_view name() const override { return "kqueue"; }
 
     // Two filters, so up to two changes: a filter that is wanted now and
-    // was not is added, one that was wanted and is not is deleted.
+    // was not is added, one that was wanted and is not is deleted. When
+    // they go to the kernel is the decision (see the notes above).
     [[nodiscard]] std::error_code modify(int fd, IoEvents old_interest,
                                          IoEvents new_interest) override {
         std::vector<struct kevent> changes;
         add_changes(fd, EVFILT_READ, old_interest.readable, new_interest.readable, changes);
         add_changes(fd, EVFILT_WRITE, old_interest.writable, new_interest.writable, changes);
-        for (std::size_t i = 0; i < changes.size(); ++i) {
-            if (apply(changes[i]) == 0 || changes[i].flags == EV_DELETE) {
-                continue;  // done; or a delete after close(), which is done too
-            }
-            std::error_code error{errno, std::system_category()};
-            undo(std::span(changes.data(), i));  // the interest must be unchanged
-            return error;
-        }
-        return {};
+        // TODO(stage 4): decide when each change reaches the kernel. There
+        //   are three cases of the two interests: a new fd, a removal, and
+        //   a change of an fd that stays watched. For each, may its changes
+        //   wait in pending_ for the next wait's kevent() call, or must they
+        //   go in now (apply(), one change a call)? Read the notes at the
+        //   top: what must a watch() hear, and what may the caller do right
+        //   after an unwatch()? And when a change goes in now, can a change
+        //   of the same fd that is still pending be left behind it?
+        //   Given: apply(), undo() and take_pending(fd). The interest must
+        //   be unchanged when you return an error.
+        (void)changes;
+        return std::make_error_code(std::errc::function_not_supported);  // TODO(stage 4): delete
     }
 
     [[nodiscard]] std::error_code wait(std::optional<std::chrono::milliseconds> timeout,
@@ -88,6 +95,10 @@ public:
             limit.tv_sec = static_cast<time_t>(ms / 1000);
             limit.tv_nsec = static_cast<long>(ms % 1000 * 1'000'000);
         }
+        // TODO(stage 4): the changes modify() left in pending_ ride on this
+        //   call: pass them as the changelist, and leave pending_ empty. A
+        //   change that fails comes back as an EV_ERROR event, if the
+        //   eventlist has room for it (kqueue(2)): make sure it does.
         int count = ::kevent(kq_.get(), nullptr, 0, events_.data(),
                              static_cast<int>(events_.size()), timeout ? &limit : nullptr);
         if (count < 0) {
@@ -96,7 +107,7 @@ public:
         std::error_code error;
         for (const struct kevent& event :
              std::span(events_.data(), static_cast<std::size_t>(count))) {
-            if ((event.flags & EV_ERROR) != 0) {  // we pass no changes: cannot happen
+            if ((event.flags & EV_ERROR) != 0) {  // a pending change of a watched fd failed
                 error = {static_cast<int>(event.data), std::system_category()};
                 break;
             }
@@ -145,12 +156,23 @@ private:
         return ::kevent(kq_.get(), &change, 1, nullptr, 0, nullptr);
     }
 
-    // Reverts changes already applied (an add is deleted, a delete re-added).
+    // Reverts adds already applied.
     void undo(std::span<const struct kevent> applied) {
         for (struct kevent change : applied) {
-            change.flags = change.flags == EV_ADD ? EV_DELETE : EV_ADD;
+            change.flags = EV_DELETE;
             apply(change);
         }
+    }
+
+    // Takes fd's pending changes out of pending_, in order.
+    std::vector<struct kevent> take_pending(int fd) {
+        std::vector<struct kevent> taken;
+        auto is_fds = [fd](const struct kevent& change) {
+            return change.ident == static_cast<uintptr_t>(fd);
+        };
+        std::copy_if(pending_.begin(), pending_.end(), std::back_inserter(taken), is_fds);
+        std::erase_if(pending_, is_fds);
+        return taken;
     }
 
     // Merges the events of one fd's two filters into one ReadyFd.
@@ -170,7 +192,8 @@ private:
     }
 
     UniqueFd kq_;
-    std::vector<struct kevent> events_;  // kevent()'s answer, reused
+    std::vector<struct kevent> pending_;  // changes for the next wait's kevent()
+    std::vector<struct kevent> events_;   // kevent()'s answer, reused
     // fd -> its index in this wait's ready list (kNoSlot: none yet).
     std::vector<std::size_t> slot_of_fd_;
 };

@@ -8,11 +8,15 @@
 //   modify() may need two changes (one per filter), and wait() may get two
 //   events for one fd, in any order: we merge them into one ReadyFd, since
 //   the Loop wants each fd once (Redis's ae_kqueue.c does the same).
-// - kevent() takes changes and returns events in one call, and a real
-//   program batches its changes into the next wait (libev does). We apply
-//   each change at once, in its own call, so that an error belongs to the
-//   watch() that caused it, and a failed add can be undone; the cost is a
-//   system call per change, as with epoll_ctl().
+// - kevent() takes changes and returns events in one call, so changes can
+//   ride on the next wait instead of costing a system call each (libev
+//   and libuv batch so). Not all of them may wait: a new fd's adds go in
+//   at once, so that a failed one is its watch()'s error and can be
+//   undone; a removal goes in at once too, since the Loop's contract lets
+//   the caller close the fd right after unwatch(), and a delete of a
+//   closed fd would fail (or, once its number is reused, hit another
+//   file). It takes the fd's pending changes along. Only the changes of an
+//   fd that stays watched wait for the next kevent() call.
 // - A change that fails comes back as an *event* with EV_ERROR, when the
 //   eventlist has room; with no room (we pass none) kevent() fails with
 //   errno instead. Either way it is easy to miss: check both.
@@ -38,6 +42,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstddef>
+#include <iterator>
 #include <span>
 #include <utility>
 #include <vector>
@@ -60,19 +65,35 @@ public:
     [[nodiscard]] std::string_view name() const override { return "kqueue"; }
 
     // Two filters, so up to two changes: a filter that is wanted now and
-    // was not is added, one that was wanted and is not is deleted.
+    // was not is added, one that was wanted and is not is deleted. When
+    // they go to the kernel is the decision (see the notes above).
     [[nodiscard]] std::error_code modify(int fd, IoEvents old_interest,
                                          IoEvents new_interest) override {
         std::vector<struct kevent> changes;
         add_changes(fd, EVFILT_READ, old_interest.readable, new_interest.readable, changes);
         add_changes(fd, EVFILT_WRITE, old_interest.writable, new_interest.writable, changes);
-        for (std::size_t i = 0; i < changes.size(); ++i) {
-            if (apply(changes[i]) == 0 || changes[i].flags == EV_DELETE) {
-                continue;  // done; or a delete after close(), which is done too
+        if (old_interest.any() && new_interest.any()) {
+            // Watched before and after: nobody waits for an answer.
+            pending_.insert(pending_.end(), changes.begin(), changes.end());
+            return {};
+        }
+        if (!new_interest.any()) {
+            // A removal: now, after what is pending for the fd, in order,
+            // one change a call (a failed change stops a call's others).
+            std::vector<struct kevent> now = take_pending(fd);
+            now.insert(now.end(), changes.begin(), changes.end());
+            for (const struct kevent& change : now) {
+                apply(change);  // removing never fails: a failure is a done delete
             }
-            std::error_code error{errno, std::system_category()};
-            undo(std::span(changes.data(), i));  // the interest must be unchanged
-            return error;
+            return {};
+        }
+        // A new fd: its adds now, one by one, so an error is this watch()'s.
+        for (std::size_t i = 0; i < changes.size(); ++i) {
+            if (apply(changes[i]) != 0) {
+                std::error_code error{errno, std::system_category()};
+                undo(std::span(changes.data(), i));  // the interest must be unchanged
+                return error;
+            }
         }
         return {};
     }
@@ -88,15 +109,23 @@ public:
             limit.tv_sec = static_cast<time_t>(ms / 1000);
             limit.tv_nsec = static_cast<long>(ms % 1000 * 1'000'000);
         }
-        int count = ::kevent(kq_.get(), nullptr, 0, events_.data(),
-                             static_cast<int>(events_.size()), timeout ? &limit : nullptr);
+        // The pending changes ride on this call; a failed one comes back
+        // as an EV_ERROR event (room for each), and kevent() then returns
+        // at once. EINTR too leaves them applied (kqueue(2)).
+        if (events_.size() < pending_.size()) {
+            events_.resize(pending_.size());
+        }
+        int count =
+            ::kevent(kq_.get(), pending_.data(), static_cast<int>(pending_.size()), events_.data(),
+                     static_cast<int>(events_.size()), timeout ? &limit : nullptr);
+        pending_.clear();
         if (count < 0) {
             return {errno, std::system_category()};
         }
         std::error_code error;
         for (const struct kevent& event :
              std::span(events_.data(), static_cast<std::size_t>(count))) {
-            if ((event.flags & EV_ERROR) != 0) {  // we pass no changes: cannot happen
+            if ((event.flags & EV_ERROR) != 0) {  // a pending change of a watched fd failed
                 error = {static_cast<int>(event.data), std::system_category()};
                 break;
             }
@@ -142,12 +171,23 @@ private:
         return ::kevent(kq_.get(), &change, 1, nullptr, 0, nullptr);
     }
 
-    // Reverts changes already applied (an add is deleted, a delete re-added).
+    // Reverts adds already applied.
     void undo(std::span<const struct kevent> applied) {
         for (struct kevent change : applied) {
-            change.flags = change.flags == EV_ADD ? EV_DELETE : EV_ADD;
+            change.flags = EV_DELETE;
             apply(change);
         }
+    }
+
+    // Takes fd's pending changes out of pending_, in order.
+    std::vector<struct kevent> take_pending(int fd) {
+        std::vector<struct kevent> taken;
+        auto is_fds = [fd](const struct kevent& change) {
+            return change.ident == static_cast<uintptr_t>(fd);
+        };
+        std::copy_if(pending_.begin(), pending_.end(), std::back_inserter(taken), is_fds);
+        std::erase_if(pending_, is_fds);
+        return taken;
     }
 
     // Merges the events of one fd's two filters into one ReadyFd.
@@ -167,7 +207,8 @@ private:
     }
 
     UniqueFd kq_;
-    std::vector<struct kevent> events_;  // kevent()'s answer, reused
+    std::vector<struct kevent> pending_;  // changes for the next wait's kevent()
+    std::vector<struct kevent> events_;   // kevent()'s answer, reused
     // fd -> its index in this wait's ready list (kNoSlot: none yet).
     std::vector<std::size_t> slot_of_fd_;
 };

@@ -106,7 +106,7 @@ void HttpContext::dispatch(Request request) {
     if (!mount->allows(request.method)) {
         Response response = text_response(405, "not allowed here: " + request.method + "\n");
         response.fields.emplace_back("Allow", mount->allow_field());
-        send(std::move(response));
+        send(response);
         return;
     }
     if (mount->mode == Mode::synchronous) {
@@ -149,7 +149,7 @@ void HttpContext::run_on_pool(const Mount& mount, Request request) {
             --service.stats().on_pool;
             if (completion.ok()) {
                 service.trace().app(self->id_, job->began, job->ended, job->worker, self->target_);
-                self->respond(request, std::move(job->response));
+                self->respond(request, job->response);
             } else {
                 self->respond(request,
                               text_response(completion.cancelled ? 503 : 500,

@@ -187,6 +187,26 @@ TEST_P(PostQueueTest, AHandlerPostedDuringAPassRunsInTheNextPass) {
     EXPECT_EQ(second_pass, 2) << "posting from a handler must not extend the running pass";
 }
 
+// A pass that ran handlers is likely followed by more posts: the loop looks
+// once more before it sleeps (no lock, no wake-up write). A pass that ran
+// none lets it sleep; a queue that always answered "now" would spin.
+TEST_P(PostQueueTest, LooksOnceMoreAfterABusyPassThenLetsTheLoopSleep) {
+    auto loop = make_loop();
+    ASSERT_TRUE(loop);
+    PostQueue posts(*loop);
+    const auto now = kit::Clock::now();
+    const auto zero = kit::Clock::duration::zero();
+    EXPECT_EQ(posts.time_to_next(now), std::nullopt) << "nothing queued, nothing run";
+    int ran = 0;
+    posts.post([&ran] { ++ran; });
+    EXPECT_EQ(posts.time_to_next(now), zero) << "a handler is queued";
+    posts.dispatch(now);
+    EXPECT_EQ(ran, 1);
+    EXPECT_EQ(posts.time_to_next(now), zero) << "the pass ran a handler: look once more";
+    posts.dispatch(now);
+    EXPECT_EQ(posts.time_to_next(now), std::nullopt) << "the pass ran none: the loop may sleep";
+}
+
 TEST_P(PostQueueTest, APostToALoopNotRunningRunsWhenItRunsAgain) {
     auto loop = make_loop();
     ASSERT_TRUE(loop);

@@ -281,3 +281,26 @@ def test_shutdown_closes_what_outlives_the_grace_and_sigint_works_too():
         closed_s = time.monotonic() - began
         assert closed_s < 1.0, f"expected the close at the end of the 0.3 s grace, {closed_s:.2f} s"
         assert server.wait(10)[0] == 0
+
+
+def test_files_under_the_root_and_nothing_outside_it(tmp_path):
+    root = tmp_path / "root"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "page.txt").write_bytes(b"a page\n")
+    (tmp_path / "secret.txt").write_bytes(b"outside the root\n")
+    with Server("--root", str(root), backend=HEAVY) as server:
+        assert server.get("/files/sub/page.txt") == (200, b"a page\n")
+        with server.connect() as client:
+            client.send(b"HEAD /files/sub/page.txt HTTP/1.1\r\nHost: x\r\n\r\n" + GET_HELLO)
+            status, fields, _ = client.read_response(head=True)
+            assert (status, fields["content-length"]) == (200, "7")
+            assert client.read_response()[2] == b"hello\n", "expected no body after the HEAD"
+        for path in ["/files/../secret.txt", "/files/sub/../../secret.txt",
+                     "/files/%2e%2e/secret.txt", "/files/"]:
+            with server.connect() as client:  # raw: a client library would tidy the path
+                client.send(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                status, _, body = client.read_response()
+                assert status == 403 and b"outside" not in body, (path, status, body)
+        assert server.get("/files/missing.txt")[0] == 404
+        assert server.get("/files/sub")[0] == 404, "a directory is not a file"
+        assert server.get("/files/sub/page.txt", method="POST", body=b"")[0] == 405

@@ -268,6 +268,19 @@ def test_list_shows_stages_titles_progress_and_the_next_one(tree):
     assert "1/2 stages" in result.stdout
 
 
+def test_the_next_step_names_the_given_code_to_read_not_the_solutions(tree):
+    """A learner reads src/stages/NN-name/ and writes exercises/; the key is never named."""
+    result = run_kit(tree, "list")
+    assert "Next: read lessons/00-blocking.md, then ./kit check 0" in result.stdout, \
+        result.stdout  # stage 0 gives no code of its own
+    write(tree / "src" / "stages" / "01-select" / "connection.hpp", "#pragma once\n")
+    mark_passed(tree, "00-blocking")
+    result = run_kit(tree, "list")
+    assert ("Next: read lessons/01-select.md (and the given code in src/stages/01-select/), "
+            "then ./kit check 1") in result.stdout, result.stdout
+    assert "solutions/" not in result.stdout
+
+
 def test_list_works_on_the_real_tree():
     result = subprocess.run([sys.executable, str(TOOLS / "kit.py"), "list"], cwd=REPO,
                             capture_output=True, text=True, env=kit_env(), timeout=60)

@@ -100,10 +100,10 @@ SyncApp files_app(std::string root) {
 }
 
 AsyncApp stats_app() {
-    return [](const Request& /*request*/, Responder responder) {
+    return [](const Request& /*request*/, const Responder& responder) {
         Response response{.content_type = "application/json"};
         response.body = responder.service().stats().to_json();
-        responder.respond(std::move(response));
+        responder.respond(response);
     };
 }
 

@@ -89,7 +89,7 @@ public:
 
     /// Sends @p response as the answer to request number @p request, if the
     /// context is still open and waiting for that answer (Responder::respond()).
-    void respond(std::uint64_t request, Response response);
+    void respond(std::uint64_t request, const Response& response);
 
     /// True while open and waiting for the answer to request number @p request.
     [[nodiscard]] bool waiting_for(std::uint64_t request) const;
@@ -112,7 +112,7 @@ private:
 
     // The writing half, timers and closing: http_context_io.cpp, given.
     void on_ready(IoEvents events);
-    void send(Response response);
+    void send(const Response& response);
     void reject(int status, std::string_view why);
     void flush();
     void after_answer();

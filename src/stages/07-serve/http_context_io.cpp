@@ -92,9 +92,9 @@ void HttpContext::close(std::string_view why) {
     service_.forget(id_);  // the caller still holds a reference to this
 }
 
-void HttpContext::respond(std::uint64_t request, Response response) {
+void HttpContext::respond(std::uint64_t request, const Response& response) {
     if (waiting_for(request)) {
-        send(std::move(response));
+        send(response);
     }
 }
 
@@ -140,7 +140,7 @@ void HttpContext::on_ready(IoEvents events) {
     }
 }
 
-void HttpContext::send(Response response) {
+void HttpContext::send(const Response& response) {
     // The callbacks were for a client that leaves before its answer; it is
     // going out now. Kept, they would pile up on a keep-alive connection
     // that parks one request after another (and one could run in the middle

@@ -31,7 +31,7 @@ void Mounts::mount(std::string path, std::vector<std::string> methods, SyncApp a
     }
     // A function in the loop is an asynchronous application that answers at once.
     mount(std::move(path), std::move(methods),
-          AsyncApp([app = std::move(app)](const Request& request, Responder responder) {
+          AsyncApp([app = std::move(app)](const Request& request, const Responder& responder) {
               responder.respond(app(request));
           }));
 }

@@ -10,8 +10,8 @@ namespace kit {
 Responder::Responder(std::shared_ptr<HttpContext> context, std::uint64_t request)
     : context_(std::move(context)), request_(request) {}
 
-void Responder::respond(Response response) const {
-    context_->respond(request_, std::move(response));
+void Responder::respond(const Response& response) const {
+    context_->respond(request_, response);
 }
 
 bool Responder::waiting() const {

@@ -42,7 +42,7 @@ public:
     Responder(std::shared_ptr<HttpContext> context, std::uint64_t request);
 
     /// Sends @p response as the answer to the request (loop thread, once).
-    void respond(Response response) const;
+    void respond(const Response& response) const;
 
     /// True while the connection is open and still waits for this answer.
     [[nodiscard]] bool waiting() const;

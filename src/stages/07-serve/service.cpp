@@ -10,12 +10,7 @@ namespace kit {
 
 Service::Service(Loop& loop, TimerQueue& timers, PostQueue& posts, ThreadPool& pool,
                  ServeTrace& trace, ServiceOptions options)
-    : loop_(loop),
-      timers_(timers),
-      posts_(posts),
-      pool_(pool),
-      trace_(trace),
-      options_(std::move(options)) {}
+    : loop_(loop), timers_(timers), posts_(posts), pool_(pool), trace_(trace), options_(options) {}
 
 Service::~Service() {
     timers_.cancel(grace_timer_);
