@@ -16,7 +16,7 @@ Waiters::~Waiters() {
     // Service closes their connections.
 }
 
-void Waiters::park(Responder responder) {
+void Waiters::park(const Responder& responder) {
     // TODO: park the client, so that exactly one of three things ends its wait:
     // - answer_all() answers it (a message came);
     // - its timer fires after timeout_ and release() answers 204;

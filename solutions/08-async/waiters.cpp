@@ -18,7 +18,7 @@ Waiters::~Waiters() {
 // Each waiter gets a number of its own: the timer and the disconnect
 // callback name it by that, not by a pointer, so one that is gone already
 // is simply not found.
-void Waiters::park(Responder responder) {
+void Waiters::park(const Responder& responder) {
     const std::uint64_t id = next_id_++;
     const TimerId timer = timers_.after(timeout_, [this, id] { release(id); });
     parked_.emplace(id, Waiter{responder, timer});

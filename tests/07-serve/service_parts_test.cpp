@@ -77,6 +77,16 @@ TEST(Response, OnTheWire) {
     EXPECT_EQ(kit::reason_phrase(431), "Request Header Fields Too Large");
 }
 
+// A 204 has no content: no type, no length, no body, whatever the
+// Response holds (RFC 9110 §8.6; stage 8's long-poll timeout answers it).
+TEST(Response, NoContentHasNoLengthOrBody) {
+    Response response{.status = 204, .fields = {{"Cache-Control", "no-store"}}, .body = "x"};
+    EXPECT_EQ(kit::serialize(response, true, false),
+              "HTTP/1.1 204 No Content\r\nCache-Control: no-store\r\n\r\n");
+    EXPECT_EQ(kit::reason_phrase(202), "Accepted");
+    EXPECT_EQ(kit::reason_phrase(415), "Unsupported Media Type");
+}
+
 TEST(SampleApps, SumAndSlowRefuseBadInput) {
     Request request = get("/sum");
     request.body = " 1 2\n-3 40 ";

@@ -89,7 +89,7 @@ def test_a_parked_request_is_answered_by_the_next_message(backend):
 def test_the_poll_timeout_answers_204_and_the_next_poll_works(backend):
     poll_timeout = 0.4
     with chat_server(backend=backend, poll_timeout=poll_timeout) as server:
-        client = park(server, 0)
+        client = park(server, 0, timeout=poll_timeout + 3)
         began = time.monotonic()
         status, fields, body = client.read_response()
         waited = time.monotonic() - began

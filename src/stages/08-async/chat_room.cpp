@@ -160,18 +160,19 @@ void ChatRoom::stats(const Request& /*request*/, const Responder& responder) con
 
 void mount_chat(Mounts& mounts, const std::shared_ptr<ChatRoom>& room) {
     const std::vector<std::string> get{"GET"};
-    mounts.mount("/chat/post", {"POST"}, [room](const Request& request, Responder responder) {
-        room->post(request, responder);
-    });
-    mounts.mount("/chat/get", get, [room](const Request& request, Responder responder) {
+    mounts.mount("/chat/post", {"POST"},
+                 [room](const Request& request, const Responder& responder) {
+                     room->post(request, responder);
+                 });
+    mounts.mount("/chat/get", get, [room](const Request& request, const Responder& responder) {
         room->get(request, responder);
     });
-    mounts.mount("/chat/stats", get, [room](const Request& request, Responder responder) {
+    mounts.mount("/chat/stats", get, [room](const Request& request, const Responder& responder) {
         room->stats(request, responder);
     });
     // The page, compiled in (kit_embed_file() in CMakeLists.txt): the
     // program serves exactly the file in the repository.
-    mounts.mount("/chat", {"GET", "HEAD"}, [](const Request& request, Responder responder) {
+    mounts.mount("/chat", {"GET", "HEAD"}, [](const Request& request, const Responder& responder) {
         const std::string_view path = target_path(request.target);
         if (path != "/chat/" && path != "/chat") {
             responder.respond(error_response(404, "no such page: " + std::string(path)));

@@ -45,7 +45,7 @@ public:
 
     /// Parks @p responder until answer_all(), its timeout (204), or its
     /// client's going away (dropped: its connection closed, no answer).
-    void park(Responder responder);
+    void park(const Responder& responder);
 
     /// Answers every parked client with @p response, now, and cancels their
     /// timers. Clients parked meanwhile (a pipelined request answered here
