@@ -36,7 +36,7 @@ public:
     /// The longest message, in bytes of UTF-8.
     static constexpr std::size_t kMaxMessageBytes = 1000;
     /// The largest POST body: room for any good message, escaped (6 bytes
-    /// per \uXXXX), and no more; a larger one is 413.
+    /// per character written as \\uXXXX), and no more; a larger one is 413.
     static constexpr std::size_t kMaxBodyBytes = std::size_t{8} * 1024;
 
     /// A room whose parked clients are released after @p poll_timeout, with
