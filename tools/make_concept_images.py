@@ -15,6 +15,7 @@ the committed images are exactly what this program draws.
     lessons/images/concept-heap.png         lesson 5: a binary min-heap, tree and array
     lessons/images/concept-post.png         lesson 6: post() from a worker into the loop
     lessons/images/concept-serve.png        lesson 7: the service: one loop, a pool, answers posted back
+    lessons/images/concept-parked.png       lesson 8: parked requests in the loop; a worker posts back
 
     /usr/bin/python3 tools/make_concept_images.py [--out-dir DIR]
 
@@ -377,6 +378,35 @@ def serve(path: Path) -> None:
     save(fig, path)
 
 
+def parked(path: Path) -> None:
+    """Lesson 8: parked requests wait in the loop thread; the slowbot's message comes by post()."""
+    fig, ax = canvas(12, 5.6, 12, 5.6)
+    box(ax, 4.3, 2.7, 5.6, 3.7, "", edge=BLUE)
+    ax.text(4.3, 4.25, "loop thread: owns the chat", ha="center", va="center",
+            fontsize=13, color=INK, weight="bold")
+    for i in range(4):
+        box(ax, 2.45, 3.45 - i * 0.72, 1.6, 0.52, f"GET /get/7 #{i + 1}", size=10,
+            edge=GREY, face="white")
+    ax.text(2.45, 0.45, "parked: a context and\na timer each, no thread", ha="center",
+            va="center", fontsize=11, color=BLUE)
+    box(ax, 5.6, 3.1, 2.6, 0.9, "messages 0..6\nwaiters for 7", size=12, edge=GREEN,
+        face="#d9ecd9")
+    box(ax, 5.6, 1.6, 2.6, 0.9, "add(message 7):\nanswer all, one turn", size=11,
+        edge=GREEN, face="#d9ecd9")
+    arrow(ax, (5.6, 2.05), (5.6, 2.65), color=GREEN)
+    for i in range(4):
+        arrow(ax, (4.3, 1.6), (3.3, 3.45 - i * 0.72), color=GREEN, width=1.2, rad=0.15)
+    box(ax, 10.3, 3.4, 2.6, 1.0, "worker: slowbot\nthinks 1 s", size=12, edge=GREEN,
+        face="#d9ecd9")
+    arrow(ax, (9.0, 3.1), (6.95, 1.75), color=ORANGE)
+    ax.text(9.35, 2.2, "post(add)", ha="center", fontsize=12, color=ORANGE)
+    ax.text(10.3, 1.0, "never touches\nthe chat itself", ha="center", va="center",
+            fontsize=11, color=ORANGE)
+    ax.text(6.0, 5.25, "waiting costs memory, not a thread; only the loop writes the chat",
+            ha="center", fontsize=14, weight="bold", color=INK)
+    save(fig, path)
+
+
 FIGURES = {
     "concept-calls.png": calls,
     "concept-loop-turn.png": loop_turn,
@@ -387,6 +417,7 @@ FIGURES = {
     "concept-heap.png": heap,
     "concept-post.png": post,
     "concept-serve.png": serve,
+    "concept-parked.png": parked,
 }
 
 

@@ -23,7 +23,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]-*.md"))
-STRUCTURED = {"00", "01", "02", "03", "04", "05", "06", "07"}
+STRUCTURED = {"00", "01", "02", "03", "04", "05", "06", "07", "08"}
 OBJECTIVES = "**By the end of this lesson you will be able to:**"
 PREDICT = "**Predict.**"
 IMAGE = re.compile(r"!\[[^\]]*\]\((?P<src>[^)]+)\)")
