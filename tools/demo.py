@@ -27,6 +27,7 @@ while the trickle, whose pauses are shorter, goes on and finishes.
     ./kit demo --timeouts                     (stage 5 or later)
     ./kit demo --pool                         (stage 6 or later; tools/demo_pool.py)
     ./kit demo --serve                        (stage 7 or later; tools/demo_serve.py)
+    ./kit demo --chat [--hold 60]             (stage 8 or later; tools/demo_chat.py)
 
 Run directly, the default stage is the newest one built; ./kit demo picks
 the newest stage you have passed instead (tools/kitcli/demo.py).
@@ -98,6 +99,7 @@ class Demo:
     runs: list[FetchRun]
     conclusion: str
     show: Callable[[Demo, bool, gantt.Style], None] | None = None
+    traces: bool = True  # it wrote traces to trace_dir (the chat demo writes none)
 
 
 class DemoError(Exception):
@@ -125,6 +127,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "default: the program's own)")
     parser.add_argument("--track", choices=["solution", "exercise"], default="solution",
                         help="run the reference solutions or the learner's exercises")
+    parser.add_argument("--hold", type=float, default=0.0, metavar="S",
+                        help="--chat: keep the server up S seconds after the demo, for a "
+                             "browser on its URL (default 0)")
     return parser.parse_args(argv)
 
 
@@ -348,8 +353,9 @@ def main(argv: list[str] | None = None) -> int:
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     try:
         (demo.show or show)(demo, color, gantt.UNICODE if unicode_ok() else gantt.ASCII)
-        print()
-        print(f"Traces for chrome://tracing or Perfetto: {trace_dir}/")
+        if demo.traces:
+            print()
+            print(f"Traces for chrome://tracing or Perfetto: {trace_dir}/")
     except BrokenPipeError:  # the reader went away (| head): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
@@ -383,6 +389,12 @@ def compare_serve(args: argparse.Namespace, trace_dir: Path) -> Demo:
     return demo_serve.compare_serve(args, trace_dir)
 
 
+def compare_chat(args: argparse.Namespace, trace_dir: Path) -> Demo:
+    """Stage 8's demo, in tools/demo_chat.py, imported when chosen (as compare_pool)."""
+    import demo_chat  # pylint: disable=import-outside-toplevel
+    return demo_chat.compare_chat(args, trace_dir)
+
+
 SCENARIOS = [
     Scenario("", 1, True, compare_stages, "an event loop",
              "stage 0 against an event loop, on four servers"),
@@ -396,6 +408,9 @@ SCENARIOS = [
     Scenario("--serve", 7, False, compare_serve, "the HTTP service",
              "stage 7's serve, twice: two slow requests on the pool while /stats and /hello "
              "are answered, then the same with /slow mounted in the loop"),
+    Scenario("--chat", 8, False, compare_chat, "asynchronous applications",
+             "stage 8's serve: 200 long-poll clients parked, one message fanned out; "
+             "then slowbots fill the pool and the chat still flows (prints the chat's URL)"),
 ]
 
 
