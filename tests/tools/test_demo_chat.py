@@ -32,7 +32,7 @@ def args_for(build_dir: Path, stage: int | None = None) -> argparse.Namespace:
 
 
 def test_parked_clients_cost_no_thread_and_the_chat_flows_while_the_pool_is_busy(tmp_path):
-    real = BUILD / "solutions" / "08-async" / "serve"
+    real = (BUILD / "solutions" / "08-async" / "serve").resolve()
     if not os.access(real, os.X_OK):
         pytest.skip(f"{real} is not built")
     (tmp_path / "solutions" / "08-async").mkdir(parents=True)
