@@ -21,7 +21,7 @@ import time
 import pytest
 
 from fetchrun import backends_under_test, wait_until
-from serverun import Server
+from serverun import Server, raise_fd_limit
 
 BACKENDS = backends_under_test(["poll"])
 backends = pytest.mark.parametrize("backend", BACKENDS)
@@ -29,15 +29,6 @@ HEAVY = os.environ.get("KIT_HEAVY_BACKEND", BACKENDS[0])
 
 GET_HELLO = b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
 FAST_S = 0.4  # a quick answer under a sanitizer on a busy 2-core machine
-
-
-def raise_fd_limit(wanted: int) -> None:
-    """Lets this process (and the server it starts) open `wanted` fds."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < wanted:
-        if hard != resource.RLIM_INFINITY and hard < wanted:
-            pytest.skip(f"needs {wanted} fds, the hard limit is {hard}")
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def cpu_used_while(server: Server, seconds: float) -> float:

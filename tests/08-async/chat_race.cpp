@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::string error;
-    std::unique_ptr<kit::Backend> backend = kit::make_backend("poll", kit::stage2_backends(), error);
+    std::unique_ptr<kit::Backend> backend =
+        kit::make_backend("poll", kit::stage2_backends(), error);
     if (!backend) {
         std::fprintf(stderr, "chat_race: %s\n", error.c_str());
         return 1;

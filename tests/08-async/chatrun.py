@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import selectors
 import socket
 import time
-
-import pytest
 
 from serverun import RawClient, Server
 
@@ -76,14 +73,6 @@ def task_count(pid: int) -> int:
     """The threads of process `pid` (/proc/PID/task)."""
     return len(os.listdir(f"/proc/{pid}/task"))
 
-
-def raise_fd_limit(wanted: int) -> None:
-    """Lets this process (and the server it starts) open `wanted` fds."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < wanted:
-        if hard != resource.RLIM_INFINITY and hard < wanted:
-            pytest.skip(f"needs {wanted} fds, the hard limit is {hard}")
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def open_parked(server: Server, count: int, index: int) -> list[socket.socket]:

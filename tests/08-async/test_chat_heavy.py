@@ -12,9 +12,9 @@ import json
 import os
 import time
 
-from chatrun import chat_server, chat_stats, open_parked, post, raise_fd_limit, read_answers, \
-    task_count
+from chatrun import chat_server, chat_stats, open_parked, post, read_answers, task_count
 from fetchrun import backends_under_test, wait_until
+from serverun import raise_fd_limit
 
 HEAVY = os.environ.get("KIT_HEAVY_BACKEND", backends_under_test(["poll"])[0])
 THREADS = 4

@@ -15,11 +15,14 @@ import http.client
 import json
 import os
 import re
+import resource
 import select
 import signal
 import socket
 import subprocess
 import time
+
+import pytest
 
 from fetchrun import SANITIZER_MARKS, hang_diagnosis
 
@@ -34,6 +37,15 @@ def serve_program() -> str:
     assert path, "KIT_SERVE is not set: run these tests through ctest or ./kit check"
     assert os.access(path, os.X_OK), f"KIT_SERVE={path} is not an executable: build it first"
     return path
+
+
+def raise_fd_limit(wanted: int) -> None:
+    """Lets this process (and the server it starts) open `wanted` fds."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            pytest.skip(f"needs {wanted} fds, the hard limit is {hard}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 class Server:

@@ -6,7 +6,8 @@
 // callback calls on_ready() and then follows the new interest; the global
 // deadline is a Source. Stages 3 and 4 run the very same client on epoll
 // and kqueue; stage 5 follows each target through FetchHooks to arm and
-// cancel its timers, and stage 8 runs it on a service's loop. Lesson: lessons/02-reactor.md, "The fetch client on the Loop".
+// cancel its timers, and stage 8 runs it on a service's loop.
+// Lesson: lessons/02-reactor.md, "The fetch client on the Loop".
 #pragma once
 
 #include "connection.hpp"

@@ -33,7 +33,8 @@ std::string_view reason_phrase(int status);
 
 /// The bytes of @p response on the wire: status line, fields, Content-Length,
 /// `Connection: close` unless @p keep_alive, the blank line, and the body
-/// unless @p head_only. A 204 gets neither type nor length nor body. HTTP/1.1 always: a 1.0 client reads it (RFC 9110 §2.5).
+/// unless @p head_only. A 204 gets neither type nor length nor body.
+/// HTTP/1.1 always: a 1.0 client reads it (RFC 9110 §2.5).
 std::string serialize(const Response& response, bool keep_alive, bool head_only);
 
 }  // namespace kit

@@ -78,7 +78,9 @@ public:
     /// Calls @p callback when shutdown() begins, before the connections are
     /// drained: an application that parks clients answers them there (stage
     /// 8's chat), so that they need not wait for the grace period.
-    void on_shutdown(std::function<void()> callback) { on_shutdown_.push_back(std::move(callback)); }
+    void on_shutdown(std::function<void()> callback) {
+        on_shutdown_.push_back(std::move(callback));
+    }
 
     /// Starts the graceful shutdown (see the file comment); @p done runs on
     /// the loop thread once every connection is closed.
