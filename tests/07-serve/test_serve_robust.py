@@ -242,7 +242,7 @@ def test_shutdown_lets_requests_in_flight_finish(backend):
         assert idle.read_response()[0] == 200
         partial.send(b"GET /hello HTTP/1.1\r\nHo")
         assert wait_until(lambda: server.stats()["on_pool"] == 2, 5)
-        server.proc.send_signal(signal.SIGTERM)
+        server.send(signal.SIGTERM)
         assert idle.closed_cleanly(5) and partial.closed_cleanly(5), \
             "expected the connections without a request in flight closed at once"
         assert wait_until(lambda: _refused(server), 5), "expected no new connections after SIGTERM"
@@ -267,7 +267,7 @@ def test_shutdown_closes_what_outlives_the_grace_and_sigint_works_too():
         client.send(b"GET /slow?ms=1500 HTTP/1.1\r\nHost: x\r\n\r\n")
         assert wait_until(lambda: server.stats()["on_pool"] == 1, 5)
         began = time.monotonic()
-        server.proc.send_signal(signal.SIGINT)
+        server.send(signal.SIGINT)
         assert client.closed_cleanly(5), "expected a close without half an answer"
         closed_s = time.monotonic() - began
         assert closed_s < 1.0, f"expected the close at the end of the 0.3 s grace, {closed_s:.2f} s"

@@ -93,7 +93,7 @@ def test_shutdown_releases_parked_clients_at_once(backend):
         clients = [park(server, 0) for _ in range(3)]
         assert wait_until(lambda: chat_stats(server)["parked"] == 3, PARK_S)
         began = time.monotonic()
-        server.proc.send_signal(signal.SIGTERM)
+        server.send(signal.SIGTERM)
         for client in clients:
             assert client.read_response()[0] == 204
             assert client.closed_cleanly()
