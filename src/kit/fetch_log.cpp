@@ -20,20 +20,24 @@ void require(bool condition, const char* what) {
     }
 }
 
-// JSON string contents for @p text (URLs are printable ASCII already, but a
-// quote or backslash must still be escaped).
+}  // namespace
+
 std::string json_escape(std::string_view text) {
     std::string out;
     for (char c : text) {
         if (c == '"' || c == '\\') {
             out += '\\';
+            out += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned char>(c));
+            out += escaped;
+        } else {
+            out += c;
         }
-        out += c;
     }
     return out;
 }
-
-}  // namespace
 
 std::string_view to_string(Milestone milestone) {
     switch (milestone) {

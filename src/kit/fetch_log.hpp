@@ -117,4 +117,8 @@ private:
     int failed_ = 0;
 };
 
+/// A string as the contents of a JSON string (quotes, backslashes and
+/// control characters escaped): the traces' names, URLs and reasons.
+std::string json_escape(std::string_view text);
+
 }  // namespace kit

@@ -14,22 +14,6 @@ long long microseconds(Clock::duration d) {
 
 }  // namespace
 
-std::string json_escape(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned char>(c));
-            out += escaped;
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
 
 ServeTrace::ServeTrace(bool enabled) : enabled_(enabled), start_(Clock::now()) {}
 

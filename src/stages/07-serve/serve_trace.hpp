@@ -18,6 +18,8 @@
 
 #include "clock.hpp"
 
+#include "kit/fetch_log.hpp"  // json_escape()
+
 #include <cstddef>
 #include <cstdint>
 #include <ostream>
@@ -71,9 +73,5 @@ private:
     std::vector<Event> events_;
     std::uint64_t dropped_ = 0;
 };
-
-/// A string as the contents of a JSON string (quotes, backslashes and
-/// control characters escaped).
-std::string json_escape(std::string_view text);
 
 }  // namespace kit
