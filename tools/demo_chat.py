@@ -187,17 +187,8 @@ def wait_parked(port: int, count: int) -> None:
 
 def choose_chat_program(args: argparse.Namespace) -> Path:
     """--stage N, or the newest stage with a serve program; stage 8 or later."""
-    directory = demo.track_dir(args.build_dir, args.track)
-    programs = {n: p for n, p in demo_serve.serve_programs(directory).items()
-                if n >= CHAT_STAGE}
-    needs = f"--chat needs stage {CHAT_STAGE} or later (asynchronous applications)"
-    if args.stage is not None and args.stage < CHAT_STAGE:
-        raise demo.DemoError(f"{needs}, not --stage {args.stage}")
-    stage = args.stage if args.stage is not None else max(programs, default=None)
-    if stage is None or stage not in programs:
-        raise demo.DemoError(f"{needs}; no {directory}/{stage or CHAT_STAGE:02d}-*/serve; "
-                             f"{demo.BUILD_HINT}")
-    return programs[stage]
+    return demo_serve.choose_serve_program(
+        args, CHAT_STAGE, f"--chat needs stage {CHAT_STAGE} or later (asynchronous applications)")
 
 
 def run_chat(program: Path, options: list[str], clients: int = CLIENTS,

@@ -103,16 +103,17 @@ def serve_programs(directory: Path) -> dict[int, Path]:
     return programs
 
 
-def choose_serve_program(args: argparse.Namespace) -> Path:
-    """--stage N, or the newest stage with a serve program; stage 7 or later."""
+def choose_serve_program(args: argparse.Namespace, first: int = SERVE_STAGE,
+                         needs: str = f"--serve needs stage {SERVE_STAGE} or later (the HTTP service)",
+                         ) -> Path:
+    """--stage N, or the newest stage with a serve program; stage `first` or later."""
     directory = demo.track_dir(args.build_dir, args.track)
-    programs = serve_programs(directory)
-    needs = f"--serve needs stage {SERVE_STAGE} or later (the HTTP service)"
-    if args.stage is not None and args.stage < SERVE_STAGE:
+    programs = {n: p for n, p in serve_programs(directory).items() if n >= first}
+    if args.stage is not None and args.stage < first:
         raise demo.DemoError(f"{needs}, not --stage {args.stage}")
     stage = args.stage if args.stage is not None else max(programs, default=None)
     if stage is None or stage not in programs:
-        raise demo.DemoError(f"{needs}; no {directory}/{stage or SERVE_STAGE:02d}-*/serve; "
+        raise demo.DemoError(f"{needs}; no {directory}/{stage or first:02d}-*/serve; "
                              f"{demo.BUILD_HINT}")
     return programs[stage]
 
