@@ -103,9 +103,11 @@ def serve_programs(directory: Path) -> dict[int, Path]:
     return programs
 
 
+SERVE_NEEDS = f"--serve needs stage {SERVE_STAGE} or later (the HTTP service)"
+
+
 def choose_serve_program(args: argparse.Namespace, first: int = SERVE_STAGE,
-                         needs: str = f"--serve needs stage {SERVE_STAGE} or later (the HTTP service)",
-                         ) -> Path:
+                         needs: str = SERVE_NEEDS) -> Path:
     """--stage N, or the newest stage with a serve program; stage `first` or later."""
     directory = demo.track_dir(args.build_dir, args.track)
     programs = {n: p for n, p in serve_programs(directory).items() if n >= first}
